@@ -1,0 +1,121 @@
+/**
+ * The username/password function: register, log in, change password.
+ *
+ * This is where a password login happens: `login` below verifies the password against the hash
+ * Appwrite stores on the user, then mints a token the client exchanges for a session.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { KitError } from '../../shared/errors.js';
+import { createFunctionApp, jsonBody } from '../../shared/http.js';
+import { DUMMY_ARGON2ID_HASH, isArgon2Hash } from '../../shared/passwords/verifier.js';
+import type { Platform } from '../../shared/platform.js';
+import { PasswordPolicyError, UserAlreadyExistsError, type UserRecord } from '../../shared/users.js';
+import type { PasswordConfig } from './config.js';
+import { userIdForUsername, usernameSchema } from './username.js';
+
+/** Shortest and longest password, in characters (NIST 800-63B / ASVS: at least 8, allow 64+). */
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+
+/**
+ * A password as typed. NFKC-normalised (NIST 800-63B 5.1.1.2) so the same password typed on two
+ * keyboards matches; otherwise verified exactly: no trimming, no truncation, no composition rules.
+ */
+const passwordSchema = z
+  .string()
+  .max(PASSWORD_MAX * 4)
+  .transform((value) => value.normalize('NFKC'))
+  .refine((value) => [...value].length >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+  .refine((value) => [...value].length <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`);
+
+const registerSchema = z.object({
+  username: usernameSchema,
+  password: passwordSchema,
+  name: z.string().trim().min(1).max(128).optional(),
+});
+
+const loginSchema = z.object({ username: usernameSchema, password: passwordSchema });
+
+const changeSchema = z.object({
+  username: usernameSchema,
+  currentPassword: passwordSchema,
+  newPassword: passwordSchema,
+});
+
+/** The one answer for every failed login, so no response tells an unknown user from a wrong password. */
+const invalidCredentials = () => new KitError('invalid_credentials', 'Invalid username or password.');
+
+/**
+ * Builds the password function's app.
+ *
+ * @example
+ * ```ts
+ * const app = createPasswordApp(parseConfig(passwordConfigSchema, env), platform);
+ * const res = await app.request('/login', { method: 'POST', headers: { 'content-type': 'application/json' },
+ *   body: JSON.stringify({ username: 'alice', password: 'correct horse battery' }) }, { clientIp: '203.0.113.7' });
+ * ```
+ */
+export function createPasswordApp(config: PasswordConfig, platform: Platform) {
+  const { users, passwordVerifier, logger } = platform;
+
+  /**
+   * Resolves the user behind a username and password, or throws `invalid_credentials`.
+   * Every failure path runs one argon2 verification, so unknown, blocked and password-less
+   * accounts cost the same time as a wrong password.
+   */
+  async function authenticate(username: string, password: string): Promise<UserRecord> {
+    const user = await users.get(await userIdForUsername(username));
+    const usable = user !== null && user.enabled && user.passwordHash !== null && isArgon2Hash(user.passwordHash);
+    const matches = await passwordVerifier.verify(usable ? user.passwordHash! : DUMMY_ARGON2ID_HASH, password);
+    if (usable && matches) return user;
+    if (user?.passwordHash && !isArgon2Hash(user.passwordHash)) {
+      logger.warn('unsupported_password_hash', { userId: user.id, algorithm: user.hashAlgorithm });
+    }
+    throw invalidCredentials();
+  }
+
+  const app = createFunctionApp({ logger, corsOrigins: config.CORS_ALLOWED_ORIGINS });
+
+  app.post('/register', jsonBody(registerSchema), async (c) => {
+    const { username, password, name } = c.req.valid('json');
+    const userId = await userIdForUsername(username);
+    try {
+      await users.create({ userId, password, name: name ?? username });
+    } catch (error) {
+      if (error instanceof UserAlreadyExistsError) throw new KitError('username_taken', 'This username is taken.');
+      if (error instanceof PasswordPolicyError) throw new KitError('password_rejected', error.message);
+      throw error;
+    }
+    logger.info('user_registered', { userId });
+    return c.json({ userId }, 201);
+  });
+
+  app.post('/login', jsonBody(loginSchema), async (c) => {
+    const { username, password } = c.req.valid('json');
+    const user = await authenticate(username, password);
+    const token = await users.createToken(user.id, {
+      length: config.PASSWORD_TOKEN_LENGTH,
+      expire: config.PASSWORD_TOKEN_EXPIRE,
+    });
+    logger.info('login_succeeded', { userId: user.id });
+    return c.json({ userId: token.userId, secret: token.secret, expire: token.expire });
+  });
+
+  app.post('/change', jsonBody(changeSchema), async (c) => {
+    const { username, currentPassword, newPassword } = c.req.valid('json');
+    const user = await authenticate(username, currentPassword);
+    try {
+      await users.updatePassword(user.id, newPassword);
+    } catch (error) {
+      if (error instanceof PasswordPolicyError) throw new KitError('password_rejected', error.message);
+      throw error;
+    }
+    if (config.PASSWORD_CHANGE_REVOKES_SESSIONS) await users.deleteSessions(user.id);
+    logger.info('password_changed', { userId: user.id });
+    return c.body(null, 204);
+  });
+
+  return app;
+}

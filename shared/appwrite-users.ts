@@ -1,0 +1,170 @@
+/**
+ * The users directory backed by Appwrite's Users API through `node-appwrite`.
+ *
+ * Translates Appwrite's failures into the kit's: a missing user is `null`, taken IDs and refused
+ * passwords are typed errors, and anything else becomes a 502/503 `KitError` with no internals.
+ *
+ * @module
+ */
+import { AppwriteException, Client, Users, type Models } from 'node-appwrite';
+import type { AppwriteConnection } from './config.js';
+import { KitError } from './errors.js';
+import type { Logger } from './log.js';
+import {
+  PasswordPolicyError,
+  UserAlreadyExistsError,
+  type IssuedToken,
+  type NewUser,
+  type UserRecord,
+  type UsersDirectory,
+} from './users.js';
+
+/**
+ * Creates a `node-appwrite` client for a connection. Exported so other Appwrite-backed ports
+ * (such as the rate-limit store) share one way of connecting.
+ *
+ * @example
+ * ```ts
+ * const client = createAppwriteClient({ APPWRITE_ENDPOINT: 'http://localhost:3000/v1',
+ *   APPWRITE_PROJECT_ID: 'kit', APPWRITE_API_KEY: 'secret', APPWRITE_TIMEOUT_MS: 10000 });
+ * ```
+ */
+export function createAppwriteClient(connection: AppwriteConnection): Client {
+  return new Client()
+    .setEndpoint(connection.APPWRITE_ENDPOINT)
+    .setProject(connection.APPWRITE_PROJECT_ID)
+    .setKey(connection.APPWRITE_API_KEY);
+}
+
+/**
+ * Runs one Appwrite call with a deadline, turning transport failures and server errors into
+ * client-safe `KitError`s. `node-appwrite` has no timeout of its own, so a hung endpoint would
+ * otherwise hang the login until the platform kills it.
+ *
+ * @example
+ * ```ts
+ * const user = await callAppwrite(() => users.get({ userId }), { timeoutMs: 10000, logger, operation: 'users.get' });
+ * ```
+ */
+export async function callAppwrite<T>(
+  call: () => Promise<T>,
+  options: { timeoutMs: number; logger: Logger; operation: string },
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppwriteTimeout()), options.timeoutMs);
+  });
+  try {
+    return await Promise.race([call(), deadline]);
+  } catch (error) {
+    if (error instanceof AppwriteException && error.code >= 400 && error.code < 500) throw error;
+    const reason = error instanceof AppwriteTimeout ? 'timeout' : error instanceof AppwriteException ? 'server_error' : 'unreachable';
+    options.logger.error('appwrite_call_failed', {
+      operation: options.operation,
+      reason,
+      status: error instanceof AppwriteException ? error.code : undefined,
+      appwriteType: error instanceof AppwriteException ? error.type : undefined,
+    });
+    throw reason === 'server_error'
+      ? new KitError('appwrite_error', 'Appwrite failed to complete the request. Try again later.')
+      : new KitError('appwrite_unavailable', 'Appwrite is unavailable. Try again later.');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class AppwriteTimeout extends Error {}
+
+/** A 4xx that means the function itself is misconfigured (key, scopes, project), not the client. */
+function misconfigured(error: AppwriteException, logger: Logger, operation: string): KitError {
+  logger.error('appwrite_rejected_request', { operation, status: error.code, appwriteType: error.type });
+  return new KitError('appwrite_error', 'Appwrite refused the request. See the function logs.');
+}
+
+function toUserRecord(user: Models.User<Models.Preferences>): UserRecord {
+  return {
+    id: user.$id,
+    name: user.name,
+    enabled: user.status === true,
+    passwordHash: typeof user.password === 'string' && user.password !== '' ? user.password : null,
+    hashAlgorithm: typeof user.hash === 'string' && user.hash !== '' ? user.hash : null,
+    email: user.email,
+    phone: user.phone,
+    labels: user.labels ?? [],
+  };
+}
+
+/**
+ * A `UsersDirectory` over Appwrite. Needs an API key with the `users.read` and `users.write` scopes.
+ *
+ * @example
+ * ```ts
+ * const users = createAppwriteUsers(connection, logger);
+ * const token = await users.createToken(userId, { length: 64, expire: 60 });
+ * ```
+ */
+export function createAppwriteUsers(connection: AppwriteConnection, logger: Logger): UsersDirectory {
+  const users = new Users(createAppwriteClient(connection));
+  const run = <T>(operation: string, call: () => Promise<T>) =>
+    callAppwrite(call, { timeoutMs: connection.APPWRITE_TIMEOUT_MS, logger, operation });
+
+  return {
+    async get(userId) {
+      try {
+        return toUserRecord(await run('users.get', () => users.get({ userId })));
+      } catch (error) {
+        if (error instanceof AppwriteException && error.type === 'user_not_found') return null;
+        if (error instanceof AppwriteException) throw misconfigured(error, logger, 'users.get');
+        throw error;
+      }
+    },
+
+    async create(user: NewUser) {
+      try {
+        return toUserRecord(await run('users.create', () => users.create(user)));
+      } catch (error) {
+        if (!(error instanceof AppwriteException)) throw error;
+        if (error.code === 409) throw new UserAlreadyExistsError(error.message);
+        if (isPasswordRejection(error)) throw new PasswordPolicyError(error.message);
+        throw misconfigured(error, logger, 'users.create');
+      }
+    },
+
+    async updatePassword(userId, password) {
+      try {
+        await run('users.updatePassword', () => users.updatePassword({ userId, password }));
+      } catch (error) {
+        if (!(error instanceof AppwriteException)) throw error;
+        if (isPasswordRejection(error)) throw new PasswordPolicyError(error.message);
+        throw misconfigured(error, logger, 'users.updatePassword');
+      }
+    },
+
+    async deleteSessions(userId) {
+      try {
+        await run('users.deleteSessions', () => users.deleteSessions({ userId }));
+      } catch (error) {
+        if (error instanceof AppwriteException) throw misconfigured(error, logger, 'users.deleteSessions');
+        throw error;
+      }
+    },
+
+    async createToken(userId, options): Promise<IssuedToken> {
+      try {
+        const token = await run('users.createToken', () =>
+          users.createToken({ userId, length: options.length, expire: options.expire }),
+        );
+        return { userId: token.userId, secret: token.secret, expire: token.expire };
+      } catch (error) {
+        if (error instanceof AppwriteException) throw misconfigured(error, logger, 'users.createToken');
+        throw error;
+      }
+    },
+  };
+}
+
+/** Appwrite refuses passwords with `password_*` types or an invalid `password` argument. */
+function isPasswordRejection(error: AppwriteException): boolean {
+  if (error.code !== 400) return false;
+  return error.type.startsWith('password_') || (error.type === 'general_argument_invalid' && /`password`/.test(error.message));
+}

@@ -1,0 +1,131 @@
+/**
+ * The base every function's Hono app is built on: one error shape, a body limit, 404 and 405
+ * answers, `no-store` caching and JSON body validation with zod.
+ *
+ * @module
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { validator } from 'hono/validator';
+import type { z } from 'zod';
+import { ConfigError } from './config.js';
+import { errorResponse, KitError } from './errors.js';
+import type { Logger } from './log.js';
+import { describeIssues } from './validation.js';
+
+/**
+ * What a runtime adapter tells the app about the request, beyond the `Request` itself.
+ * Adapters fill it from what the platform vouches for, never from headers a client can set.
+ */
+export interface RequestFacts {
+  /** The client's IP address as the platform reports it, or `null` when unknown. */
+  clientIp: string | null;
+}
+
+/** The Hono environment of every function app. */
+export interface KitEnv {
+  Bindings: RequestFacts;
+}
+
+/** Options of {@link createFunctionApp}. */
+export interface FunctionAppOptions {
+  logger: Logger;
+  /** Largest accepted request body in bytes. Default 16 KiB: login bodies are tiny. */
+  maxBodyBytes?: number;
+  /** Origins allowed by CORS; `['*']` allows any (safe here: no cookies or ambient credentials). */
+  corsOrigins?: string[];
+}
+
+/**
+ * Creates the Hono app a function adds its routes to.
+ *
+ * @example
+ * ```ts
+ * const app = createFunctionApp({ logger });
+ * app.post('/login', jsonBody(loginSchema), async (c) => c.json(await login(c.req.valid('json'))));
+ * ```
+ */
+export function createFunctionApp(options: FunctionAppOptions): Hono<KitEnv> {
+  const { logger, maxBodyBytes = 16 * 1024, corsOrigins = ['*'] } = options;
+  const app = new Hono<KitEnv>();
+
+  app.use(async (c, next) => {
+    await next();
+    // Responses may carry token secrets: no cache anywhere may keep them.
+    c.header('Cache-Control', 'no-store');
+  });
+  app.use(cors({ origin: corsOrigins.includes('*') ? '*' : corsOrigins, allowMethods: ['POST', 'GET', 'OPTIONS'] }));
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, allowed) =>
+        errorResponse(
+          new KitError('method_not_allowed', `${c.req.method} is not allowed here. Use ${allowed.join(', ')}.`, {
+            Allow: allowed.join(', '),
+          }),
+        ),
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new KitError('payload_too_large', `The request body is larger than ${maxBodyBytes} bytes.`);
+      },
+    }),
+  );
+
+  app.notFound((c) => errorResponse(new KitError('not_found', `No route for ${c.req.method} ${c.req.path}.`)));
+  app.onError((error, c) => toErrorResponse(error, c, logger));
+  return app;
+}
+
+/** Maps anything thrown inside a route to the kit's error shape; unknown errors become a bare 500. */
+export function toErrorResponse(error: unknown, c: Context, logger: Logger): Response {
+  if (error instanceof KitError) return errorResponse(error);
+  if (error instanceof ConfigError) {
+    logger.error('config_invalid', { problems: error.problems.join('; ') });
+    return errorResponse(error.toKitError());
+  }
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return errorResponse(new KitError('payload_too_large', 'The request body is too large.'));
+    if (error.status === 400) return errorResponse(new KitError('invalid_request', error.message || 'Bad request.'));
+  }
+  logger.error('unhandled_error', {
+    method: c.req.method,
+    path: c.req.path,
+    error: error instanceof Error ? error.name : typeof error,
+  });
+  return errorResponse(new KitError('internal_error', 'Something went wrong. Try again later.'));
+}
+
+const jsonMediaType = /^application\/(?:[\w.-]+\+)?json$/i;
+
+/**
+ * Validates a JSON request body with a zod schema. A wrong content type is a 415, malformed JSON
+ * or a schema failure a 400 `invalid_request` whose message names the fields at fault.
+ *
+ * @example
+ * ```ts
+ * app.post('/register', jsonBody(z.object({ username: z.string() })), (c) => {
+ *   const { username } = c.req.valid('json');
+ *   return c.json({ username });
+ * });
+ * ```
+ */
+export function jsonBody<Schema extends z.ZodType>(schema: Schema) {
+  return validator('json', async (value, c): Promise<z.output<Schema>> => {
+    const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? '';
+    if (!jsonMediaType.test(mediaType)) {
+      throw new KitError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
+    }
+    const result = await schema.safeParseAsync(value);
+    if (!result.success) {
+      throw new KitError('invalid_request', `Invalid request: ${describeIssues(result.error.issues).join('; ')}.`);
+    }
+    return result.data;
+  });
+}

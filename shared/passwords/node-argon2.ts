@@ -1,0 +1,28 @@
+/**
+ * argon2 verification on Node (the local server and Appwrite Functions) with `@node-rs/argon2`,
+ * a prebuilt N-API addon that runs off the main thread.
+ *
+ * @module
+ */
+import { verify } from '@node-rs/argon2';
+import type { PasswordVerifier } from './verifier.js';
+
+/**
+ * Verifies PHC argon2 hashes with `@node-rs/argon2`, reading the parameters from the hash.
+ * Its comparison of the derived key is constant-time.
+ *
+ * @example
+ * ```ts
+ * await nodeArgon2Verifier.verify('$argon2id$v=19$m=65536,t=4,p=3$...', 'correct horse');
+ * ```
+ */
+export const nodeArgon2Verifier: PasswordVerifier = {
+  async verify(phcHash, password) {
+    try {
+      return await verify(phcHash, password);
+    } catch {
+      // A malformed hash is a failed match, never a crash or a 500.
+      return false;
+    }
+  },
+};
