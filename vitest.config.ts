@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+// One `npm test`, several projects: each runtime's tests run where that runtime really runs.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/workers/**', 'node_modules/**'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
