@@ -1,0 +1,49 @@
+/**
+ * Serves several kit functions from one app, each under `/<name>`, plus `GET /health`.
+ * Used by the local Node server and the Worker; Appwrite deploys each function on its own.
+ *
+ * @module
+ */
+import { Hono } from 'hono';
+import { ConfigError, parseConfig, type EnvSource } from '../config.js';
+import { errorResponse } from '../errors.js';
+import { createFunctionApp, type KitEnv } from '../http.js';
+import type { KitFunction, Platform } from '../platform.js';
+
+/**
+ * Builds one function's app from the environment. A configuration error does not throw: the
+ * function answers every request with 500 `config_invalid` and logs which variables are wrong,
+ * so one misconfigured function cannot take the others down.
+ *
+ * @example
+ * ```ts
+ * const app = buildFunctionApp(passwordFunction, process.env, platform);
+ * ```
+ */
+export function buildFunctionApp(fn: KitFunction, env: EnvSource, platform: Platform): Hono<KitEnv> {
+  try {
+    return fn.createApp(parseConfig(fn.configSchema, env), platform);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    platform.logger.error('config_invalid', { function: fn.name, problems: error.problems.join('; ') });
+    const broken = createFunctionApp({ logger: platform.logger });
+    broken.all('*', () => errorResponse(error.toKitError()));
+    return broken;
+  }
+}
+
+/**
+ * Mounts every function under its name and adds `GET /health`.
+ *
+ * @example
+ * ```ts
+ * const app = mountFunctions(kitFunctions, process.env, platform);
+ * // POST /password/login, GET /health
+ * ```
+ */
+export function mountFunctions(functions: readonly KitFunction[], env: EnvSource, platform: Platform): Hono<KitEnv> {
+  const root = new Hono<KitEnv>();
+  root.get('/health', (c) => c.json({ status: 'ok', functions: functions.map((fn) => fn.name) }));
+  for (const fn of functions) root.route(`/${fn.name}`, buildFunctionApp(fn, env, platform));
+  return root;
+}
