@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { ConfigError, parseConfig, type EnvSource } from '../config.js';
 import { errorResponse } from '../errors.js';
 import { createFunctionApp, type KitEnv } from '../http.js';
@@ -42,7 +42,7 @@ export function buildFunctionApp(fn: KitFunction, env: EnvSource, platform: Plat
  * ```
  */
 export function mountFunctions(functions: readonly KitFunction[], env: EnvSource, platform: Platform): Hono<KitEnv> {
-  const root = new Hono<KitEnv>();
+  const root = createFunctionApp({ logger: platform.logger });
   root.get('/health', (c) => c.json({ status: 'ok', functions: functions.map((fn) => fn.name) }));
   for (const fn of functions) root.route(`/${fn.name}`, buildFunctionApp(fn, env, platform));
   return root;
