@@ -1,0 +1,89 @@
+// The Workers argon2 verifier, run in Node with modules compiled from the same .wasm files the
+// Worker imports: its hashes must verify with @node-rs/argon2 (Node, Appwrite Functions) and back.
+import { readFileSync } from 'node:fs';
+import { hash as nodeHash, verify as nodeVerify } from '@node-rs/argon2';
+import { argon2id } from 'argon2-wasm-edge';
+import { describe, expect, it } from 'vitest';
+import { nodeArgon2Verifier } from '../shared/passwords/node-argon2.js';
+import { constantTimeEqual, createWasmArgon2Verifier } from '../shared/passwords/wasm-argon2.js';
+import appwriteHashes from './fixtures/appwrite-hashes.json' with { type: 'json' };
+
+const compile = (name: string) =>
+  new WebAssembly.Module(readFileSync(new URL(`../node_modules/argon2-wasm-edge/wasm/${name}.wasm`, import.meta.url)));
+const wasmVerifier = createWasmArgon2Verifier({ argon2WASM: compile('argon2'), blake2bWASM: compile('blake2b') });
+
+const password = 'correct horse battery staple';
+const appwriteParams = { memoryCost: 65_536, timeCost: 4, parallelism: 3 };
+const owaspParams = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+async function timed<T>(label: string, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await run();
+  console.log(`${label}: ${Math.round(performance.now() - started)} ms`);
+  return result;
+}
+
+describe('wasm argon2 verifier (Node)', () => {
+  it.each([
+    ['Appwrite m=65536,t=4,p=3', appwriteParams],
+    ['OWASP m=19456,t=2,p=1', owaspParams],
+  ])('verifies an @node-rs/argon2 hash at %s', async (label, params) => {
+    const phc = await nodeHash(password, params);
+    expect(await timed(`wasm verify (Node) ${label}`, () => wasmVerifier.verify(phc, password))).toBe(true);
+    expect(await wasmVerifier.verify(phc, `${password}!`)).toBe(false);
+  });
+
+  it.each([
+    ['argon2d', 0],
+    ['argon2i', 1],
+  ] as const)('verifies an @node-rs/argon2 %s hash', async (_name, algorithm) => {
+    const phc = await nodeHash(password, { ...owaspParams, algorithm });
+    expect(await wasmVerifier.verify(phc, password)).toBe(true);
+    expect(await wasmVerifier.verify(phc, 'another password')).toBe(false);
+  });
+
+  it('makes hashes that @node-rs/argon2 verifies', async () => {
+    const salt = crypto.getRandomValues(new Uint8Array(16));
+    const phc = await argon2id({
+      password,
+      salt,
+      memorySize: appwriteParams.memoryCost,
+      iterations: appwriteParams.timeCost,
+      parallelism: appwriteParams.parallelism,
+      hashLength: 32,
+      outputType: 'encoded',
+    });
+    expect(phc).toMatch(/^\$argon2id\$v=19\$m=65536,t=4,p=3\$/);
+    expect(await nodeVerify(phc, password)).toBe(true);
+    expect(await nodeVerify(phc, `${password}!`)).toBe(false);
+    expect(await wasmVerifier.verify(phc, password)).toBe(true);
+  });
+
+  it.each(appwriteHashes.hashes)('verifies the PHP/Appwrite fixture $label on both runtimes', async ({ hash, password: pw }) => {
+    expect(await wasmVerifier.verify(hash, pw)).toBe(true);
+    expect(await wasmVerifier.verify(hash, appwriteHashes.wrongPassword)).toBe(false);
+    expect(await nodeArgon2Verifier.verify(hash, pw)).toBe(true);
+    expect(await nodeArgon2Verifier.verify(hash, appwriteHashes.wrongPassword)).toBe(false);
+  });
+
+  it.each([
+    '',
+    'not a hash',
+    '$2y$10$abcdefghijklmnopqrstuu5Yq5m3oQ3y9j8nD0yEM1bq3bqS/3Sxe', // bcrypt
+    '$argon2id$v=19$m=65536,t=4,p=3$TkRNODdPRVJmVDBFa0lMVQ', // no key
+    '$argon2id$v=16$m=2048,t=4,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA', // version
+    '$argon2id$v=19$m=2048,t=0,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA', // t=0
+    '$argon2id$v=19$m=8,t=1,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA', // m < 8p
+    '$argon2id$v=19$m=2048,t=4,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbAxy', // impossible base64 length
+    '$argon2id$v=19$m=4194304,t=4,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA', // 4 GiB
+    '$argon2id$v=19$m=2048,t=4,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA\n',
+  ])('answers false, never throws, for the malformed hash %j', async (phc) => {
+    await expect(wasmVerifier.verify(phc, password)).resolves.toBe(false);
+  });
+
+  it('compares in constant time only what has equal length', () => {
+    expect(constantTimeEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 3]))).toBe(true);
+    expect(constantTimeEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 4]))).toBe(false);
+    expect(constantTimeEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2]))).toBe(false);
+  });
+});
