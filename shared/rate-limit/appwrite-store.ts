@@ -1,0 +1,207 @@
+/**
+ * The rate-limit store for Appwrite Functions: counters are rows of an Appwrite TablesDB table, so
+ * every function instance (Appwrite runs many) shares them.
+ *
+ * One row per counter and window. Its ID is a hash of (key, rule, window index), so the row of the
+ * current window is found without a query, and no key (which may hold an IP) is stored in clear.
+ *
+ * `consume`, in the common case one request:
+ * 1. `incrementRowColumn({ column: 'hits', value: 1, max: limit })`. Appwrite runs it as one database
+ *    transaction that locks the row (`SELECT … FOR UPDATE`), refuses with `column_limit_exceeded` when
+ *    `hits + 1 > max`, and repeats the bound in the `UPDATE`'s `WHERE` clause (utopia-php/database
+ *    `Database::increaseDocumentAttribute`). Success means counted, refusal means over the limit.
+ * 2. A missing row (404 `column_not_found`: that is what Appwrite answers for a missing row on this
+ *    route) starts the window with `createRow({ hits: 1 })`. Row IDs are unique, so of two concurrent
+ *    creates one gets 409 `row_already_exists`, and that caller goes back to step 1.
+ *
+ * Consistency: exact, as long as Appwrite's database is (the increment and the create are each
+ * atomic in it). Nothing is cached in the function. A reset deletes the window's row; a hit racing
+ * with the reset lands either before it (and is forgotten) or after it (and starts a new count).
+ *
+ * Cleanup: rows carry `expiresAt` (the end of their window) and nothing reads them after it. Expired
+ * rows are not deleted by themselves: call {@link AppwriteRateLimitStore.purgeExpired} from a scheduled
+ * function (one `deleteRows` query, `expiresAt < now`), or delete them by hand in the console. Until
+ * purged they only take space; each row is a few dozen bytes.
+ *
+ * The API key needs the `rows.read` and `rows.write` scopes. The table is declared in `appwrite.json`
+ * (see `rateLimitTableSpec` in `appwrite-table.ts`) so `appwrite push` creates it.
+ *
+ * @module
+ */
+import { AppwriteException, Query, TablesDB } from 'node-appwrite';
+import { z } from 'zod';
+import { callAppwrite, createAppwriteClient } from '../appwrite-users.js';
+import type { AppwriteConnection } from '../config.js';
+import { KitError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Clock } from '../platform.js';
+import { systemClock } from '../platform.js';
+import { RATE_LIMIT_DATABASE_ID, RATE_LIMIT_TABLE_ID } from './appwrite-table.js';
+import { toHex } from './keys.js';
+import {
+  checkConsumeInput,
+  counterName,
+  rateLimiterUnavailable,
+  windowAt,
+  type ConsumeResult,
+  type RateLimitRule,
+  type RateLimitStore,
+} from './store.js';
+
+/** Attempts at the increment-or-create loop before giving up (each lost race costs one). */
+const MAX_ATTEMPTS = 4;
+
+/** Options of {@link createAppwriteStore}. */
+export interface AppwriteStoreOptions {
+  logger: Logger;
+  /** Time source for window arithmetic. Default: the wall clock. */
+  clock?: Clock;
+  /** Default {@link RATE_LIMIT_DATABASE_ID}. */
+  databaseId?: string;
+  /** Default {@link RATE_LIMIT_TABLE_ID}. */
+  tableId?: string;
+  /** Deadline per Appwrite call. Default: the connection's `APPWRITE_TIMEOUT_MS`. */
+  timeoutMs?: number;
+}
+
+/** The Appwrite store, plus the cleanup of ended windows. */
+export interface AppwriteRateLimitStore extends RateLimitStore {
+  /** Deletes every row whose window has ended; returns how many Appwrite reports deleted. */
+  purgeExpired(): Promise<number>;
+}
+
+const incrementedRowSchema = z.object({ hits: z.coerce.number().int().nonnegative() });
+const rowListSchema = z.object({ total: z.coerce.number().int().nonnegative() });
+
+/**
+ * The row ID of a counter in a window: `rl` and 34 hex digits (136 bits) of SHA-256, which keeps
+ * inside Appwrite's ID rules (36 characters, `[a-zA-Z0-9._-]`, starting with a letter or digit).
+ *
+ * @example
+ * ```ts
+ * await rateLimitRowId('ip:unknown', { limit: 5, windowSeconds: 60 }, 29_000_000); // 'rl3c9f…' (36 chars)
+ * ```
+ */
+export async function rateLimitRowId(key: string, rule: RateLimitRule, windowIndex: number): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${counterName(key, rule)}|${windowIndex}`));
+  return `rl${toHex(digest).slice(0, 34)}`;
+}
+
+/**
+ * Creates the store. Appwrite being unreachable, slow (past the deadline), failing (5xx) or refusing
+ * the key (scopes, missing table) all throw `rate_limiter_unavailable`, so callers fail closed.
+ *
+ * @example
+ * ```ts
+ * const store = createAppwriteStore(connection, { logger });
+ * const { allowed, resetAt } = await store.consume(await accountKey('username', username), { limit: 10, windowSeconds: 900 });
+ * ```
+ */
+export function createAppwriteStore(connection: AppwriteConnection, options: AppwriteStoreOptions): AppwriteRateLimitStore {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const databaseId = options.databaseId ?? RATE_LIMIT_DATABASE_ID;
+  const tableId = options.tableId ?? RATE_LIMIT_TABLE_ID;
+  const timeoutMs = options.timeoutMs ?? connection.APPWRITE_TIMEOUT_MS;
+  const tables = new TablesDB(createAppwriteClient(connection));
+  const run = <T>(operation: string, call: () => Promise<T>) => callAppwrite(call, { timeoutMs, logger, operation });
+
+  /** Anything not handled where it happened: fail closed, and say why in the logs only. */
+  function unavailable(error: unknown, operation: string): KitError {
+    if (error instanceof AppwriteException) {
+      logger.error('rate_limiter_rejected', { store: 'appwrite', operation, status: error.code, appwriteType: error.type });
+    } else if (!(error instanceof KitError)) {
+      // callAppwrite has already logged its own KitErrors (timeouts, 5xx, unreachable).
+      logger.error('rate_limiter_call_failed', { store: 'appwrite', operation, error: error instanceof Error ? error.name : typeof error });
+    }
+    return rateLimiterUnavailable();
+  }
+
+  return {
+    async consume(key, rule): Promise<ConsumeResult> {
+      ({ key, rule } = checkConsumeInput(key, rule));
+      const window = windowAt(clock.now(), rule);
+      const rowId = await rateLimitRowId(key, rule, window.index);
+
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+        try {
+          const row = await run('tablesDB.incrementRowColumn', () =>
+            tables.incrementRowColumn({ databaseId, tableId, rowId, column: 'hits', value: 1, max: rule.limit }),
+          );
+          const parsed = incrementedRowSchema.safeParse(row);
+          if (!parsed.success) throw unavailable(new Error('bad_response'), 'tablesDB.incrementRowColumn');
+          return { allowed: true, remaining: Math.max(0, rule.limit - parsed.data.hits), resetAt: window.resetAt };
+        } catch (error) {
+          if (isLimitExceeded(error)) return { allowed: false, remaining: 0, resetAt: window.resetAt };
+          if (!isMissingRow(error)) throw unavailable(error, 'tablesDB.incrementRowColumn');
+        }
+
+        try {
+          await run('tablesDB.createRow', () =>
+            tables.createRow({
+              databaseId,
+              tableId,
+              rowId,
+              data: { hits: 1, expiresAt: new Date(window.resetAt).toISOString() },
+            }),
+          );
+          return { allowed: true, remaining: rule.limit - 1, resetAt: window.resetAt };
+        } catch (error) {
+          // Another instance created the row first: count on theirs.
+          if (!isDuplicateRow(error)) throw unavailable(error, 'tablesDB.createRow');
+        }
+      }
+      logger.error('rate_limiter_call_failed', { store: 'appwrite', operation: 'consume', reason: 'retries_exhausted' });
+      throw rateLimiterUnavailable();
+    },
+
+    async reset(key, rule) {
+      ({ key, rule } = checkConsumeInput(key, rule));
+      const rowId = await rateLimitRowId(key, rule, windowAt(clock.now(), rule).index);
+      try {
+        await run('tablesDB.deleteRow', () => tables.deleteRow({ databaseId, tableId, rowId }));
+      } catch (error) {
+        if (error instanceof AppwriteException && error.code === 404 && error.type === 'row_not_found') return;
+        throw unavailable(error, 'tablesDB.deleteRow');
+      }
+    },
+
+    async purgeExpired() {
+      try {
+        const result = await run('tablesDB.deleteRows', () =>
+          tables.deleteRows({
+            databaseId,
+            tableId,
+            queries: [Query.lessThan('expiresAt', new Date(clock.now()).toISOString())],
+          }),
+        );
+        const parsed = rowListSchema.safeParse(result);
+        return parsed.success ? parsed.data.total : 0;
+      } catch (error) {
+        throw unavailable(error, 'tablesDB.deleteRows');
+      }
+    },
+  };
+}
+
+/** `incrementRowColumn` refused because `hits + 1` would pass `max`. */
+function isLimitExceeded(error: unknown): boolean {
+  return error instanceof AppwriteException && error.type === 'column_limit_exceeded';
+}
+
+/**
+ * The row of this window does not exist yet. Appwrite 1.9 answers a missing row on the increment
+ * route with 404 `column_not_found` (it maps every not-found from the database layer to that type);
+ * `row_not_found` is accepted too in case a later version answers more precisely.
+ */
+function isMissingRow(error: unknown): boolean {
+  return (
+    error instanceof AppwriteException &&
+    error.code === 404 &&
+    (error.type === 'column_not_found' || error.type === 'row_not_found')
+  );
+}
+
+function isDuplicateRow(error: unknown): boolean {
+  return error instanceof AppwriteException && error.code === 409 && error.type === 'row_already_exists';
+}

@@ -1,0 +1,158 @@
+/**
+ * Rate-limit keys, built only from what an attacker cannot choose freely: the client IP as the
+ * platform reports it (`RequestFacts.clientIp`), and the account a request targets.
+ *
+ * - IPv4 addresses count one by one. IPv6 addresses count per /64: one subscriber usually holds a
+ *   whole /64 and can pick any of its 2^64 addresses, so a per-address key would be no limit at all.
+ * - An IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) is the IPv4 address it carries, so a dual-stack
+ *   listener does not give one client two budgets.
+ * - A missing or malformed IP lands in one shared `ip:unknown` bucket. That fails closed: a client that
+ *   manages to hide its address shares one small budget with every other such client instead of
+ *   getting a fresh one. A deployment that sees this bucket fill up has an adapter to fix.
+ * - Account identifiers are hashed, so no username or phone number sits in a store, a Durable Object
+ *   name or a log line. Without a secret the hash only hides them from casual view (usernames are
+ *   guessable); pass a secret to make keys unlinkable to accounts for anyone who lacks it.
+ *
+ * @module
+ */
+
+/** The key of every request whose client IP is missing or malformed. */
+export const UNKNOWN_IP_KEY = 'ip:unknown';
+
+/** A client address reduced to what rate limiting counts. */
+export type ClientAddress =
+  | { family: 4; address: string }
+  | { family: 6; /** The /64 prefix in canonical form, e.g. `2001:db8:0:1::/64`. */ prefix: string };
+
+const ipv4Pattern = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/**
+ * Parses an IPv4 or IPv6 address into what rate limiting counts: the IPv4 address, or the IPv6 /64.
+ * Returns `null` for anything malformed; leading zeros in IPv4 octets are malformed (they read as
+ * octal in some parsers, so two parsers could disagree on which client it is).
+ *
+ * @example
+ * ```ts
+ * parseClientAddress('::ffff:203.0.113.7'); // { family: 4, address: '203.0.113.7' }
+ * parseClientAddress('2001:db8::1');        // { family: 6, prefix: '2001:db8:0:0::/64' }
+ * ```
+ */
+export function parseClientAddress(raw: string): ClientAddress | null {
+  let text = raw.trim();
+  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+  if (ipv4Pattern.test(text)) return { family: 4, address: text };
+
+  const zone = text.indexOf('%');
+  if (zone !== -1) text = text.slice(0, zone);
+  const groups = parseIpv6(text.toLowerCase());
+  if (!groups) return null;
+
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = groups as [number, number, number, number, number, number, number, number];
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) {
+    return { family: 4, address: `${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}` };
+  }
+  return { family: 6, prefix: `${[g0, g1, g2, g3].map((group) => group.toString(16)).join(':')}::/64` };
+}
+
+/** Expands an IPv6 address (with `::` and an optional dotted IPv4 tail) to its eight 16-bit groups. */
+function parseIpv6(text: string): number[] | null {
+  if (!/^[0-9a-f:.]+$/.test(text) || text.length > 45) return null;
+
+  let tail: number[] = [];
+  let head = text;
+  const lastColon = text.lastIndexOf(':');
+  if (text.includes('.')) {
+    const dotted = text.slice(lastColon + 1);
+    if (!ipv4Pattern.test(dotted)) return null;
+    const octets = dotted.split('.').map(Number) as [number, number, number, number];
+    tail = [(octets[0] << 8) | octets[1], (octets[2] << 8) | octets[3]];
+    // Keep the colon so that `::1.2.3.4` still splits around its `::`.
+    head = text.slice(0, lastColon + 1);
+    if (head.endsWith(':') && !head.endsWith('::')) head = head.slice(0, -1);
+  }
+
+  const halves = head.split('::');
+  if (halves.length > 2) return null;
+  const parseGroups = (part: string): number[] | null => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const group of part.split(':')) {
+      if (!/^[0-9a-f]{1,4}$/.test(group)) return null;
+      out.push(parseInt(group, 16));
+    }
+    return out;
+  };
+
+  const left = parseGroups(halves[0] ?? '');
+  if (!left) return null;
+  if (halves.length === 1) {
+    const all = [...left, ...tail];
+    return all.length === 8 ? all : null;
+  }
+  const right = parseGroups(halves[1] ?? '');
+  if (!right) return null;
+  const missing = 8 - left.length - right.length - tail.length;
+  // `::` stands for at least one zero group.
+  if (missing < 1) return null;
+  return [...left, ...new Array<number>(missing).fill(0), ...right, ...tail];
+}
+
+/**
+ * The rate-limit key of a client IP as the platform reported it. IPv6 is keyed by /64; a missing or
+ * malformed IP shares the single `ip:unknown` bucket.
+ *
+ * @example
+ * ```ts
+ * clientIpKey(c.env.clientIp);   // 'ip:v4:203.0.113.7', 'ip:v6:2001:db8:0:1::/64' or 'ip:unknown'
+ * ```
+ */
+export function clientIpKey(clientIp: string | null | undefined): string {
+  if (clientIp === null || clientIp === undefined) return UNKNOWN_IP_KEY;
+  const address = parseClientAddress(clientIp);
+  if (!address) return UNKNOWN_IP_KEY;
+  return address.family === 4 ? `ip:v4:${address.address}` : `ip:v6:${address.prefix}`;
+}
+
+/** The kinds of account identifier a key can be built from. */
+export type AccountKind = 'username' | 'user' | 'phone';
+
+/** Options of {@link accountKey}. */
+export interface AccountKeyOptions {
+  /** A secret that turns the hash into an HMAC, so keys cannot be linked back to accounts without it. */
+  secret?: string;
+}
+
+/**
+ * The rate-limit key of an account identifier: its kind and 32 hex digits (128 bits) of a SHA-256
+ * (or, with a secret, HMAC-SHA-256) of it. Pass identifiers already normalised (a normalised
+ * username, an Appwrite user ID, an E.164 phone number) so that every spelling shares one key.
+ *
+ * @example
+ * ```ts
+ * await accountKey('username', normaliseUsername(body.username)); // 'acct:username:3f1a…'
+ * await accountKey('user', userId, { secret: config.RATE_LIMIT_KEY_SECRET });
+ * ```
+ */
+export async function accountKey(kind: AccountKind, identifier: string, options: AccountKeyOptions = {}): Promise<string> {
+  const data = new TextEncoder().encode(`kit-rate-limit:${kind}:${identifier}`);
+  let digest: ArrayBuffer;
+  if (options.secret) {
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(options.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    digest = await crypto.subtle.sign('HMAC', key, data);
+  } else {
+    digest = await crypto.subtle.digest('SHA-256', data);
+  }
+  return `acct:${kind}:${toHex(digest).slice(0, 32)}`;
+}
+
+/**
+ * Lower-case hex of a byte buffer.
+ *
+ * @example
+ * ```ts
+ * toHex(new Uint8Array([1, 171]).buffer); // '01ab'
+ * ```
+ */
+export function toHex(buffer: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
