@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { accountKey, clientIpKey, parseClientAddress, UNKNOWN_IP_KEY } from '../../shared/rate-limit/keys.js';
+
+describe('clientIpKey', () => {
+  it('keys IPv4 per address', () => {
+    expect(clientIpKey('203.0.113.7')).toBe('ip:v4:203.0.113.7');
+    expect(clientIpKey('203.0.113.8')).toBe('ip:v4:203.0.113.8');
+    expect(clientIpKey(' 0.0.0.0 ')).toBe('ip:v4:0.0.0.0');
+  });
+
+  it('treats IPv4-mapped IPv6 as the IPv4 address it carries', () => {
+    expect(clientIpKey('::ffff:203.0.113.7')).toBe('ip:v4:203.0.113.7');
+    expect(clientIpKey('::FFFF:203.0.113.7')).toBe('ip:v4:203.0.113.7');
+    expect(clientIpKey('0:0:0:0:0:ffff:cb00:7107')).toBe('ip:v4:203.0.113.7');
+    expect(clientIpKey('[::ffff:cb00:7107]')).toBe('ip:v4:203.0.113.7');
+  });
+
+  it('groups IPv6 by /64', () => {
+    const a = clientIpKey('2001:db8:1234:5678:aaaa:bbbb:cccc:dddd');
+    const b = clientIpKey('2001:db8:1234:5678::1');
+    const c = clientIpKey('2001:0db8:1234:5678:0000:0000:0000:0002');
+    expect(a).toBe('ip:v6:2001:db8:1234:5678::/64');
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    expect(clientIpKey('2001:db8:1234:5679::1')).not.toBe(a);
+  });
+
+  it('expands every :: form to the right groups', () => {
+    expect(clientIpKey('::1')).toBe('ip:v6:0:0:0:0::/64');
+    expect(clientIpKey('::')).toBe('ip:v6:0:0:0:0::/64');
+    expect(clientIpKey('2001:db8::')).toBe('ip:v6:2001:db8:0:0::/64');
+    expect(clientIpKey('2001::5678:0:0:0:1')).toBe('ip:v6:2001:0:0:5678::/64');
+    expect(clientIpKey('1:2:3:4:5:6:7::')).toBe('ip:v6:1:2:3:4::/64');
+    expect(clientIpKey('::2:3:4:5:6:7:8')).toBe('ip:v6:0:2:3:4::/64');
+    expect(clientIpKey('fe80::1%eth0')).toBe('ip:v6:fe80:0:0:0::/64');
+    expect(clientIpKey('64:ff9b::203.0.113.7')).toBe('ip:v6:64:ff9b:0:0::/64');
+  });
+
+  it('puts missing and malformed addresses in the shared unknown bucket', () => {
+    for (const bad of [null, undefined, '', 'unknown', '203.0.113', '203.0.113.256', '01.2.3.4', '1.2.3.4:80', '1::2::3',
+      '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8', ':1::', '12345::', 'g::1', '::ffff:1.2.3', '1.2.3.4/24']) {
+      expect(clientIpKey(bad), String(bad)).toBe(UNKNOWN_IP_KEY);
+    }
+  });
+
+  it('parses addresses for callers that need the family', () => {
+    expect(parseClientAddress('::ffff:10.0.0.1')).toEqual({ family: 4, address: '10.0.0.1' });
+    expect(parseClientAddress('2001:db8::1')).toEqual({ family: 6, prefix: '2001:db8:0:0::/64' });
+    expect(parseClientAddress('nope')).toBeNull();
+  });
+});
+
+describe('accountKey', () => {
+  it('hashes the identifier: no raw username or phone number in the key', async () => {
+    const key = await accountKey('username', 'alice');
+    expect(key).toMatch(/^acct:username:[0-9a-f]{32}$/);
+    expect(key).not.toContain('alice');
+    const phone = await accountKey('phone', '+14155550100');
+    expect(phone).not.toContain('4155550100');
+  });
+
+  it('is stable per kind and identifier, and separates kinds', async () => {
+    expect(await accountKey('username', 'alice')).toBe(await accountKey('username', 'alice'));
+    expect(await accountKey('username', 'alice')).not.toBe(await accountKey('username', 'bob'));
+    expect((await accountKey('user', 'alice')).slice(-32)).not.toBe((await accountKey('username', 'alice')).slice(-32));
+  });
+
+  it('with a secret, gives keys that the plain hash cannot reproduce', async () => {
+    const plain = await accountKey('username', 'alice');
+    const secret1 = await accountKey('username', 'alice', { secret: 's1' });
+    const secret2 = await accountKey('username', 'alice', { secret: 's2' });
+    expect(secret1).toMatch(/^acct:username:[0-9a-f]{32}$/);
+    expect(new Set([plain, secret1, secret2]).size).toBe(3);
+  });
+});

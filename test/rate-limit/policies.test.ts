@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, parseConfig } from '../../shared/config.js';
+import { envRateLimitRules, parseRateLimitRules, parseRuleList } from '../../shared/rate-limit/policies.js';
+
+describe('rate-limit policies', () => {
+  it('parses limit/seconds pairs in order, tolerating spaces', () => {
+    expect(parseRateLimitRules('X', '5/60, 10/900 ,20/3600')).toEqual([
+      { limit: 5, windowSeconds: 60 },
+      { limit: 10, windowSeconds: 900 },
+      { limit: 20, windowSeconds: 3600 },
+    ]);
+  });
+
+  it('names the variable and the faulty rule, never the value', () => {
+    try {
+      parseRateLimitRules('LOGIN_RATE_LIMIT_IP', '5/60,abc/9,0/10,3/60');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const { problems } = error as ConfigError;
+      expect(problems).toEqual([
+        'LOGIN_RATE_LIMIT_IP: rule 2 must be comma-separated limit/seconds pairs such as "5/60,20/3600"',
+        'LOGIN_RATE_LIMIT_IP: rule 3: limit must be between 1 and 1000000',
+        'LOGIN_RATE_LIMIT_IP: rule 4: the 60-second window is listed twice',
+      ]);
+      expect((error as Error).message).not.toContain('abc');
+    }
+  });
+
+  it('refuses empty parts, negative numbers, windows beyond a year', () => {
+    for (const bad of ['', ',', '5/60,', '-1/60', '5/-60', '5/0', '5', '5/60/7', '1/31622401', '5.5/60']) {
+      expect(parseRuleList(bad).problems.length, bad).toBeGreaterThan(0);
+      expect(parseRuleList(bad).rules).toEqual([]);
+    }
+  });
+
+  it('works inside a config schema, with a default and the variable named on error', () => {
+    const schema = z.object({ LOGIN_RATE_LIMIT_IP: envRateLimitRules('5/60,20/3600') });
+    expect(parseConfig(schema, {}).LOGIN_RATE_LIMIT_IP).toEqual([
+      { limit: 5, windowSeconds: 60 },
+      { limit: 20, windowSeconds: 3600 },
+    ]);
+    expect(parseConfig(schema, { LOGIN_RATE_LIMIT_IP: '' }).LOGIN_RATE_LIMIT_IP).toHaveLength(2);
+    expect(parseConfig(schema, { LOGIN_RATE_LIMIT_IP: '3/10' }).LOGIN_RATE_LIMIT_IP).toEqual([{ limit: 3, windowSeconds: 10 }]);
+    expect(() => parseConfig(schema, { LOGIN_RATE_LIMIT_IP: 'lots' })).toThrow(/LOGIN_RATE_LIMIT_IP: rule 1 must be/);
+  });
+
+  it('refuses a broken default at definition time', () => {
+    expect(() => envRateLimitRules('nope')).toThrow(TypeError);
+  });
+});
