@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import type { KitEnv } from './http.js';
 import type { Logger } from './log.js';
 import type { PasswordVerifier } from './passwords/verifier.js';
+import type { RateLimitStore } from './rate-limit/store.js';
 import type { UsersDirectory } from './users.js';
 
 /** The time source. Tests pass a fixed one. */
@@ -29,6 +30,8 @@ export interface Platform {
   users: UsersDirectory;
   /** argon2 verification, already bounded in concurrency by the runtime. */
   passwordVerifier: PasswordVerifier;
+  /** Atomic attempt counters shared by every instance of the deployment (memory, Durable Object or Appwrite table). */
+  rateLimitStore: RateLimitStore;
 }
 
 /**

@@ -11,6 +11,9 @@ import { KitError } from '../../shared/errors.js';
 import { createFunctionApp, jsonBody } from '../../shared/http.js';
 import { DUMMY_ARGON2ID_HASH, isArgon2Hash } from '../../shared/passwords/verifier.js';
 import type { Platform } from '../../shared/platform.js';
+import { createRateLimitGuard, type LimitCheck } from '../../shared/rate-limit/guard.js';
+import { accountKey, clientIpKey } from '../../shared/rate-limit/keys.js';
+import type { RateLimitRule } from '../../shared/rate-limit/store.js';
 import { PasswordPolicyError, UserAlreadyExistsError, type UserRecord } from '../../shared/users.js';
 import type { PasswordConfig } from './config.js';
 import { userIdForUsername, usernameSchema } from './username.js';
@@ -59,6 +62,18 @@ const invalidCredentials = () => new KitError('invalid_credentials', 'Invalid us
  */
 export function createPasswordApp(config: PasswordConfig, platform: Platform) {
   const { users, passwordVerifier, logger } = platform;
+  const guard = createRateLimitGuard({ store: platform.rateLimitStore, clock: platform.clock, logger });
+  const byIp = (scope: string, clientIp: string | null | undefined, rules: readonly RateLimitRule[]): LimitCheck => ({
+    scope,
+    subject: clientIpKey(clientIp),
+    rules,
+  });
+  // Keyed on the typed username, never on whether the account exists, so limits cannot enumerate users.
+  const byAccount = async (username: string): Promise<LimitCheck> => ({
+    scope: 'password.account',
+    subject: await accountKey('username', username),
+    rules: config.PASSWORD_LIMIT_ACCOUNT,
+  });
 
   /**
    * Resolves the user behind a username and password, or throws `invalid_credentials`.
@@ -80,6 +95,10 @@ export function createPasswordApp(config: PasswordConfig, platform: Platform) {
 
   app.post('/register', jsonBody(registerSchema), async (c) => {
     const { username, password, name } = c.req.valid('json');
+    await guard.enforce([
+      byIp('password.register.ip', c.env?.clientIp, config.PASSWORD_LIMIT_REGISTER_IP),
+      { scope: 'password.register.all', subject: 'all', rules: config.PASSWORD_LIMIT_REGISTER_ALL },
+    ]);
     const userId = await userIdForUsername(username);
     try {
       await users.create({ userId, password, name: name ?? username });
@@ -94,7 +113,11 @@ export function createPasswordApp(config: PasswordConfig, platform: Platform) {
 
   app.post('/login', jsonBody(loginSchema), async (c) => {
     const { username, password } = c.req.valid('json');
+    const account = await byAccount(username);
+    // Before any argon2 work: a throttled request costs a counter increment, not 64 MiB of hashing.
+    await guard.enforce([byIp('password.login.ip', c.env?.clientIp, config.PASSWORD_LIMIT_LOGIN_IP), account]);
     const user = await authenticate(username, password);
+    await guard.clear([account]);
     const token = await users.createToken(user.id, {
       length: config.PASSWORD_TOKEN_LENGTH,
       expire: config.PASSWORD_TOKEN_EXPIRE,
@@ -105,7 +128,10 @@ export function createPasswordApp(config: PasswordConfig, platform: Platform) {
 
   app.post('/change', jsonBody(changeSchema), async (c) => {
     const { username, currentPassword, newPassword } = c.req.valid('json');
+    const account = await byAccount(username);
+    await guard.enforce([byIp('password.change.ip', c.env?.clientIp, config.PASSWORD_LIMIT_CHANGE_IP), account]);
     const user = await authenticate(username, currentPassword);
+    await guard.clear([account]);
     try {
       await users.updatePassword(user.id, newPassword);
     } catch (error) {

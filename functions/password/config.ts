@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { envBool, envInt } from '../../shared/config.js';
+import { envRateLimitRules } from '../../shared/rate-limit/policies.js';
 
 /** The password function's configuration schema. Every variable has a safe default. */
 export const passwordConfigSchema = z.object({
@@ -14,6 +15,21 @@ export const passwordConfigSchema = z.object({
   PASSWORD_TOKEN_EXPIRE: envInt({ min: 60, max: 900, default: 60 }),
   /** Whether `/change` logs the user out of every existing session. */
   PASSWORD_CHANGE_REVOKES_SESSIONS: envBool(true),
+  /**
+   * Attempts per account (normalised username) on `/login` and `/change`, counted before the
+   * password is checked and cleared by a success. Windows nest, so delays grow: after 5 attempts
+   * wait out the minute, after 10 the quarter hour, after 20 the hour. At most ~40 guesses can
+   * fall inside any rolling hour (two adjacent fixed windows), far below NIST's 100.
+   */
+  PASSWORD_LIMIT_ACCOUNT: envRateLimitRules('5/60,10/900,20/3600'),
+  /** Login attempts per client IP (IPv6 per /64), across all accounts: stops one host spraying many accounts. */
+  PASSWORD_LIMIT_LOGIN_IP: envRateLimitRules('20/60,200/3600'),
+  /** Password changes per client IP. */
+  PASSWORD_LIMIT_CHANGE_IP: envRateLimitRules('10/60,50/3600'),
+  /** Registrations per client IP. */
+  PASSWORD_LIMIT_REGISTER_IP: envRateLimitRules('5/600,20/86400'),
+  /** Registrations across all clients: caps a distributed burst of sign-ups. */
+  PASSWORD_LIMIT_REGISTER_ALL: envRateLimitRules('60/60,1000/3600'),
   /** Comma-separated origins allowed by CORS, or `*`. */
   CORS_ALLOWED_ORIGINS: z
     .string()

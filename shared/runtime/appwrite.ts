@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../log.js';
 import { nodeArgon2Verifier } from '../passwords/node-argon2.js';
 import { ConcurrencyLimit, limitVerifier, type PasswordVerifier } from '../passwords/verifier.js';
 import { systemClock, type KitFunction, type Platform } from '../platform.js';
+import { createAppwriteStore } from '../rate-limit/appwrite-store.js';
 import { buildFunctionApp } from './mount.js';
 
 /** Header values as Node's `IncomingMessage` gives them: `set-cookie` is the only array. */
@@ -104,7 +105,14 @@ function argon2Verifier(settings: z.output<typeof appwriteRuntimeSchema>): Passw
 
 /** The ports for one execution. The only place a new port needs adding. */
 function createAppwritePlatform(connection: AppwriteConnection, logger: Logger, passwordVerifier: PasswordVerifier): Platform {
-  return { logger, clock: systemClock, users: createAppwriteUsers(connection, logger), passwordVerifier };
+  return {
+    logger,
+    clock: systemClock,
+    users: createAppwriteUsers(connection, logger),
+    passwordVerifier,
+    // Executions run on many instances: counters live in an Appwrite table all of them share.
+    rateLimitStore: createAppwriteStore(connection, { logger }),
+  };
 }
 
 /**

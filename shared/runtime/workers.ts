@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../log.js';
 import { ConcurrencyLimit, limitVerifier } from '../passwords/verifier.js';
 import { workerdArgon2Verifier } from '../passwords/wasm-argon2-workerd.js';
 import { systemClock, type Platform } from '../platform.js';
+import { createDurableObjectStore, type CounterNamespace } from '../rate-limit/durable-object-store.js';
 import type { UsersDirectory } from '../users.js';
 import { mountFunctions } from './mount.js';
 
@@ -73,6 +74,8 @@ function createWorkerPlatform(env: WorkerEnv): Platform {
     clock: systemClock,
     users: createUsers(variablesOf(env), logger),
     passwordVerifier,
+    // Exact across every instance: one Durable Object per counter. Missing binding → 503, never open.
+    rateLimitStore: createDurableObjectStore(env['RATE_LIMITER'] as CounterNamespace, { logger }),
   };
 }
 
@@ -105,3 +108,6 @@ const worker = {
 };
 
 export default worker;
+
+/** The Durable Object class behind `RATE_LIMITER` (see `wrangler.toml`). */
+export { RateLimitCounter } from '../rate-limit/durable-object.js';

@@ -1,0 +1,145 @@
+/**
+ * The Node runtime: one HTTP server that serves every kit function under `/<name>`, `GET /health`
+ * and, unless a real Appwrite is configured, the embedded Appwrite double under `/v1`.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
+import { z } from 'zod';
+import { createAppwriteUsers } from '../appwrite-users.js';
+import { appwriteConnectionSchema, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
+import { createDevAppwrite } from '../dev-appwrite/index.js';
+import { createLogger, type Logger } from '../log.js';
+import { nodeArgon2Verifier } from '../passwords/node-argon2.js';
+import { ConcurrencyLimit, limitVerifier } from '../passwords/verifier.js';
+import { systemClock, type KitFunction, type Platform } from '../platform.js';
+import { createMemoryStore } from '../rate-limit/memory-store.js';
+import { mountFunctions } from './mount.js';
+
+/** Settings of the Node server itself (the functions read their own variables). */
+export const nodeServerSchema = z.object({
+  PORT: envInt({ min: 0, max: 65_535, default: 3000 }),
+  HOST: z.string().default('127.0.0.1'),
+  /**
+   * How many reverse proxies in front of this server append to `X-Forwarded-For`. 0 (the default)
+   * ignores the header entirely: a client can write anything into it.
+   */
+  TRUST_PROXY_HOPS: envInt({ min: 0, max: 10, default: 0 }),
+  ARGON2_MAX_CONCURRENCY: envInt({ min: 1, max: 256, default: Math.max(1, availableParallelism()) }),
+  ARGON2_MAX_QUEUE: envInt({ min: 0, max: 1_000_000, default: 1000 }),
+});
+
+/** A running server. */
+export interface RunningNodeServer {
+  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** The Appwrite the functions talk to; `embedded` when it is the in-process double. */
+  appwrite: { endpoint: string; projectId: string; embedded: boolean };
+  close(): Promise<void>;
+}
+
+/** Options of {@link startNodeServer}. */
+export interface NodeServerOptions {
+  env: EnvSource;
+  functions: readonly KitFunction[];
+  logger?: Logger;
+}
+
+const appwriteVariables = ['APPWRITE_ENDPOINT', 'APPWRITE_PROJECT_ID', 'APPWRITE_API_KEY'] as const;
+
+/** Project ID of the embedded Appwrite. */
+export const EMBEDDED_PROJECT_ID = 'kit-local';
+
+/**
+ * Picks the client IP: the socket's peer, or, behind `hops` trusted proxies, the address the
+ * outermost trusted proxy saw (counted from the right of `X-Forwarded-For`, the only entries a
+ * client cannot forge).
+ *
+ * @example
+ * ```ts
+ * clientIpFrom('10.0.0.2', '198.51.100.4, 203.0.113.9', 1); // '203.0.113.9'
+ * ```
+ */
+export function clientIpFrom(socketAddress: string | undefined, forwardedFor: string | undefined, hops: number): string | null {
+  if (hops > 0 && forwardedFor) {
+    const chain = forwardedFor.split(',').map((entry) => entry.trim()).filter(Boolean);
+    const candidate = chain[chain.length - hops];
+    if (candidate) return candidate;
+  }
+  return socketAddress ?? null;
+}
+
+/**
+ * Starts the server. Throws a `ConfigError` naming the variables at fault when the environment is
+ * invalid, before listening.
+ *
+ * @example
+ * ```ts
+ * const server = await startNodeServer({ env: { PORT: '0' }, functions: kitFunctions });
+ * await fetch(`${server.url}/health`);
+ * await server.close();
+ * ```
+ */
+export async function startNodeServer(options: NodeServerOptions): Promise<RunningNodeServer> {
+  const { env, functions, logger = createLogger(console.log, console.error) } = options;
+  const settings = parseConfig(nodeServerSchema, env);
+  const configured = appwriteVariables.filter((name) => env[name]?.trim());
+  if (configured.length > 0 && configured.length < appwriteVariables.length) {
+    const missing = appwriteVariables.filter((name) => !configured.includes(name));
+    throw new Error(`Set all of ${appwriteVariables.join(', ')} or none of them; missing: ${missing.join(', ')}.`);
+  }
+  const useEmbedded = configured.length === 0;
+  // The embedded double's key exists only in this process: it is never printed or stored.
+  const embeddedKey = randomBytes(32).toString('hex');
+  const dev = useEmbedded
+    ? createDevAppwrite({ projectId: EMBEDDED_PROJECT_ID, apiKeys: { [embeddedKey]: ['users.read', 'users.write', 'rows.read', 'rows.write'] } })
+    : null;
+
+  let functionsApp: ReturnType<typeof mountFunctions> | null = null;
+  const server = serve({
+    hostname: settings.HOST,
+    port: settings.PORT,
+    fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
+      const clientIp = clientIpFrom(bindings.incoming.socket.remoteAddress, bindings.incoming.headers['x-forwarded-for']?.toString(), settings.TRUST_PROXY_HOPS);
+      const path = new URL(request.url).pathname;
+      if (dev && (path === '/v1' || path.startsWith('/v1/'))) return dev.app.fetch(request, { clientIp });
+      if (!functionsApp) return Response.json({ message: 'Starting.', code: 503, type: 'server_busy' }, { status: 503 });
+      return functionsApp.fetch(request, { clientIp });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${settings.HOST.includes(':') ? `[${settings.HOST}]` : settings.HOST}:${port}`;
+
+  const connection: AppwriteConnection = useEmbedded
+    ? parseConfig(appwriteConnectionSchema, { ...env, APPWRITE_ENDPOINT: `${url}/v1`, APPWRITE_PROJECT_ID: EMBEDDED_PROJECT_ID, APPWRITE_API_KEY: embeddedKey })
+    : parseConfig(appwriteConnectionSchema, env);
+  const platform: Platform = {
+    logger,
+    clock: systemClock,
+    users: createAppwriteUsers(connection, logger),
+    // One process serves everything here, so counters in memory are exact.
+    rateLimitStore: createMemoryStore({ clock: systemClock }),
+    passwordVerifier: limitVerifier(
+      nodeArgon2Verifier,
+      new ConcurrencyLimit(settings.ARGON2_MAX_CONCURRENCY, settings.ARGON2_MAX_QUEUE),
+    ),
+  };
+  functionsApp = mountFunctions(functions, env, platform);
+
+  return {
+    url,
+    appwrite: { endpoint: connection.APPWRITE_ENDPOINT, projectId: connection.APPWRITE_PROJECT_ID, embedded: useEmbedded },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}
