@@ -1,0 +1,77 @@
+/**
+ * The types every module of the embedded Appwrite double shares: its options, the context handed
+ * to route modules, who is calling, and the Hono environment of its app.
+ *
+ * @module
+ */
+import type { Hono } from 'hono';
+import type { Clock } from '../platform.js';
+import type { DevAppwriteStore, SessionRecord, UserRecord } from './store.js';
+
+/** argon2id cost parameters for hashing plaintext passwords. */
+export interface PasswordHashOptions {
+  /** KiB of memory. Appwrite: 65536. */
+  memoryCost: number;
+  /** Passes. Appwrite: 4. */
+  timeCost: number;
+  /** Lanes (PHP's `threads`). Appwrite: 3. */
+  parallelism: number;
+}
+
+/** Options of `createDevAppwrite`. */
+export interface DevAppwriteOptions {
+  /** The one project the double serves; requests naming another get 404 `project_not_found`. */
+  projectId: string;
+  /** API key secret → its scopes, e.g. `{ 'dev-key': ['users.read', 'users.write'] }`. */
+  apiKeys: Record<string, string[]>;
+  /** Drives token expiry, session expiry and abuse windows. Default: the wall clock. */
+  clock?: Clock;
+  /** argon2id costs. Default: Appwrite's (65536 KiB, 4 passes, 3 lanes). Tests pass cheaper ones. */
+  passwordHashOptions?: PasswordHashOptions;
+}
+
+/** Who is calling, after the project's key or the request's session was checked. */
+export type Caller =
+  | { kind: 'key'; keyScopes: readonly string[] }
+  | { kind: 'user'; user: UserRecord; session: SessionRecord; sessionSecret: string }
+  | { kind: 'guest' };
+
+/** What the auth guard resolved for a request. */
+export interface RequestAuth {
+  /** `console` when the request named no project: Appwrite then falls back to its console project. */
+  project: 'project' | 'console';
+  caller: Caller;
+  /** Appwrite's role: `apps` for keys, `users` for sessions, `guests` otherwise. */
+  role: 'apps' | 'users' | 'guests';
+  scopes: ReadonlySet<string>;
+  /** The client's IP as Appwrite would see it (first `X-Forwarded-For` hop, else the socket). */
+  ip: string;
+}
+
+/** The Hono environment of the double's app and of every route module. */
+export interface DevEnv {
+  Variables: { auth: RequestAuth };
+}
+
+/** What route modules receive. */
+export interface DevAppwriteContext {
+  projectId: string;
+  /** Key secret → scopes. */
+  apiKeys: ReadonlyMap<string, readonly string[]>;
+  clock: Clock;
+  passwordHashOptions: PasswordHashOptions;
+  store: DevAppwriteStore;
+}
+
+/**
+ * A route module: adds its routes (all under `/v1/...`) to the double's app. Registering one is a
+ * single entry in the `routeModules` list of `index.ts`.
+ *
+ * @example
+ * ```ts
+ * export const registerHealthRoutes: RouteModule = (app) => {
+ *   app.get('/v1/health/version', (c) => c.json({ version: APPWRITE_VERSION }));
+ * };
+ * ```
+ */
+export type RouteModule = (app: Hono<DevEnv>, ctx: DevAppwriteContext) => void;

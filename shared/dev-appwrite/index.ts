@@ -1,0 +1,87 @@
+/**
+ * The embedded Appwrite: an in-memory imitation of the part of the Appwrite 1.9.x REST API the kit
+ * uses (Users, custom tokens, token sessions, account), faithful enough that the real
+ * `node-appwrite` and `appwrite` SDKs work against it unchanged.
+ *
+ * **A development double, never for production.** It keeps everything in memory, serves a single
+ * project, and exists so tests, the local `npm start` server and the Workers tests have an
+ * Appwrite without Docker or a network. Do not expose it, and do not store real users in it.
+ *
+ * Its routes live under `/v1/...`, so mounting the app at the root makes `http://host/v1` the
+ * endpoint to give the SDKs.
+ *
+ * @module
+ */
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { systemClock } from '../platform.js';
+import { registerAccountRoutes } from './account.js';
+import type { DevAppwriteContext, DevAppwriteOptions, DevEnv, RouteModule } from './context.js';
+import { AppwriteError } from './errors.js';
+import { appwritePasswordHashOptions } from './passwords.js';
+import { DevAppwriteStore } from './store.js';
+import { registerTablesDbRoutes } from './tablesdb.js';
+import { registerTokenRoutes } from './tokens.js';
+import { registerUserRoutes } from './users.js';
+
+export type { Caller, DevAppwriteContext, DevAppwriteOptions, DevEnv, PasswordHashOptions, RequestAuth, RouteModule } from './context.js';
+export { APPWRITE_VERSION, AppwriteError, type AppwriteErrorBody, type AppwriteErrorType } from './errors.js';
+export { appwritePasswordHashOptions } from './passwords.js';
+export { DevAppwriteStore } from './store.js';
+
+/** Every route module of the double. Adding an API is one more entry here. */
+const routeModules: readonly RouteModule[] = [registerUserRoutes, registerTokenRoutes, registerAccountRoutes, registerTablesDbRoutes];
+
+/** What `createDevAppwrite` returns. */
+export interface DevAppwrite {
+  /** The Hono app; its routes answer under `/v1`. */
+  app: Hono<DevEnv>;
+  /** Its state, for tests to inspect or clear. */
+  store: DevAppwriteStore;
+}
+
+/**
+ * Creates an embedded Appwrite serving one project.
+ *
+ * @example
+ * ```ts
+ * const { app, store } = createDevAppwrite({ projectId: 'kit', apiKeys: { 'dev-key': ['users.read', 'users.write'] } });
+ * serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }); // endpoint: http://127.0.0.1:<port>/v1
+ * ```
+ */
+export function createDevAppwrite(options: DevAppwriteOptions): DevAppwrite {
+  const store = new DevAppwriteStore();
+  const ctx: DevAppwriteContext = {
+    projectId: options.projectId,
+    apiKeys: new Map(Object.entries(options.apiKeys)),
+    clock: options.clock ?? systemClock,
+    passwordHashOptions: options.passwordHashOptions ?? appwritePasswordHashOptions,
+    store,
+  };
+
+  const app = new Hono<DevEnv>();
+  // Browsers on other origins (a dev page on another port) must see the session header and send cookies.
+  app.use(
+    cors({
+      origin: (origin) => origin || '*',
+      credentials: true,
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      exposeHeaders: ['X-Fallback-Cookies', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+    }),
+  );
+  for (const register of routeModules) register(app, ctx);
+
+  app.notFound((c) => c.json(new AppwriteError('general_route_not_found').toBody(), 404));
+  app.onError((error, c) => {
+    // Through `c.json` so headers set before the throw (X-RateLimit-*) reach the client too.
+    if (error instanceof AppwriteError) return c.json(error.toBody(), error.code as ContentfulStatusCode, error.headers);
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json(new AppwriteError('general_argument_invalid', error.message || undefined).toBody(), 400);
+    }
+    console.error(`dev_appwrite_unhandled_error name=${error.name}`);
+    return c.json(new AppwriteError('general_unknown').toBody(), 500);
+  });
+  return { app, store };
+}

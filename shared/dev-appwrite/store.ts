@@ -1,0 +1,139 @@
+/**
+ * The in-memory state of the embedded Appwrite double: users, their tokens and sessions, and the
+ * abuse counters. Records hold what Appwrite's database holds (hashes, never plaintext secrets);
+ * the HTTP models are built from them in `models.ts`.
+ *
+ * Tests may read the store to assert what the double holds, e.g. that a token is gone after use.
+ *
+ * @module
+ */
+
+/** The `hashOptions` of an argon2 user, as Appwrite reports them. */
+export interface Argon2HashOptions {
+  type: 'argon2';
+  memoryCost: number;
+  timeCost: number;
+  threads: number;
+}
+
+/** A messaging target Appwrite keeps for a user's email or phone. */
+export interface TargetRecord {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  providerType: 'email' | 'sms';
+  identifier: string;
+}
+
+/** A user as the double stores it. Times are milliseconds since the epoch. */
+export interface UserRecord {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  name: string;
+  /** Lower-cased, or `null` when the user has none. */
+  email: string | null;
+  /** E.164, or `null` when the user has none. */
+  phone: string | null;
+  /** The PHC hash string, or `null` when the user has no password. */
+  password: string | null;
+  hash: 'argon2';
+  hashOptions: Argon2HashOptions;
+  registration: number;
+  /** `false` when blocked. */
+  status: boolean;
+  labels: string[];
+  passwordUpdate: number | null;
+  emailVerification: boolean;
+  phoneVerification: boolean;
+  mfa: boolean;
+  prefs: Record<string, unknown>;
+  targets: TargetRecord[];
+  accessedAt: number | null;
+}
+
+/** A login token (`users.createToken`). Only the sha256 of its secret is kept. */
+export interface TokenRecord {
+  id: string;
+  userId: string;
+  /** Lower-case hex sha256 of the secret. */
+  secretHash: string;
+  createdAt: number;
+  expire: number;
+}
+
+/** A session. Only the sha256 of its secret is kept. */
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  secretHash: string;
+  createdAt: number;
+  updatedAt: number;
+  expire: number;
+  provider: string;
+  factors: string[];
+  ip: string;
+  userAgent: string;
+}
+
+/** One fixed-window abuse counter. */
+export interface AbuseCounter {
+  /** Start of the window in seconds since the epoch. */
+  windowStart: number;
+  hits: number;
+}
+
+/**
+ * Everything the double remembers. Maps keep insertion order, which is Appwrite's default list
+ * order (by internal sequence), so no extra bookkeeping is needed for `users.list`.
+ *
+ * @example
+ * ```ts
+ * const store = new DevAppwriteStore();
+ * store.users.get('alice')?.status; // true
+ * store.tokensOf('alice').length;   // 0 once the token was exchanged
+ * ```
+ */
+export class DevAppwriteStore {
+  readonly users = new Map<string, UserRecord>();
+  readonly tokens = new Map<string, TokenRecord>();
+  readonly sessions = new Map<string, SessionRecord>();
+  /** Abuse counters by Appwrite's abuse key (e.g. `ip:1.2.3.4,userId:alice`). */
+  readonly abuse = new Map<string, AbuseCounter>();
+
+  /** The user whose `field` equals `value`, if any. Appwrite keeps email and phone unique. */
+  findUserBy(field: 'email' | 'phone', value: string): UserRecord | undefined {
+    for (const user of this.users.values()) if (user[field] === value) return user;
+    return undefined;
+  }
+
+  /** The user's tokens, oldest first. */
+  tokensOf(userId: string): TokenRecord[] {
+    return [...this.tokens.values()].filter((token) => token.userId === userId);
+  }
+
+  /** The user's sessions, oldest first. */
+  sessionsOf(userId: string): SessionRecord[] {
+    return [...this.sessions.values()].filter((session) => session.userId === userId);
+  }
+
+  /** Deletes all sessions of a user. */
+  deleteSessionsOf(userId: string): void {
+    for (const session of this.sessionsOf(userId)) this.sessions.delete(session.id);
+  }
+
+  /** Deletes a user with everything that belongs to it, as Appwrite's delete worker does. */
+  deleteUser(userId: string): void {
+    this.users.delete(userId);
+    this.deleteSessionsOf(userId);
+    for (const token of this.tokensOf(userId)) this.tokens.delete(token.id);
+  }
+
+  /** Forgets everything, for tests that share one double. */
+  clear(): void {
+    this.users.clear();
+    this.tokens.clear();
+    this.sessions.clear();
+    this.abuse.clear();
+  }
+}

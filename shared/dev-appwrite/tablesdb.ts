@@ -1,0 +1,396 @@
+/**
+ * The TablesDB routes of the embedded Appwrite double: exactly the ones the rate-limit store uses.
+ *
+ * | route | scope | Appwrite 1.9 behaviour imitated |
+ * |---|---|---|
+ * | `POST /v1/tablesdb/:db/tables/:table/rows` | `rows.write` | 201 row; 400 `row_invalid_structure`; 409 `row_already_exists` |
+ * | `GET …/rows/:rowId` | `rows.read` | 200 row; 404 `row_not_found` |
+ * | `PATCH …/rows/:rowId/:column/increment` | `rows.write` | 200 row; 404 `column_not_found` for a missing column **or a missing row**; 400 `column_limit_exceeded` when `current + value > max` |
+ * | `DELETE …/rows/:rowId` | `rows.write` | 204; 404 `row_not_found` |
+ * | `DELETE …/rows` (bulk, by query) | `rows.write` | 200 `{ total, rows }` of the deleted rows |
+ *
+ * Unknown databases and tables answer 404 `database_not_found` / `table_not_found`. The error types
+ * and their mapping follow Appwrite's `src/Appwrite/Extend/Exception.php` and the TablesDB actions
+ * (`Databases/Http/TablesDB/Tables/Rows/*`, which extend the Collections `Documents` actions); the
+ * increment's checks follow utopia-php/database `Database::increaseDocumentAttribute`. Messages are
+ * close to Appwrite's but not guaranteed word for word.
+ *
+ * Each route decides and writes without an `await` in between, so concurrent requests are
+ * serialised by the event loop: the double is atomic in-process, as Appwrite's row lock is.
+ *
+ * The double knows only the tables it was given: by default the kit's own, as declared for
+ * `appwrite.json` in `shared/rate-limit/appwrite-table.ts`.
+ *
+ * @module
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { rateLimitDatabaseSpec, rateLimitTableSpec } from '../rate-limit/appwrite-table.js';
+import { requireScope } from './auth.js';
+import type { DevAppwriteContext, RouteModule } from './context.js';
+import { APPWRITE_VERSION } from './errors.js';
+import { appwriteDate } from './models.js';
+import * as param from './params.js';
+import { uniqueId } from './secrets.js';
+
+/** A column as the Appwrite CLI config declares it (the fields the double enforces). */
+export interface DoubleColumnSpec {
+  readonly key: string;
+  readonly type: string;
+  readonly required: boolean;
+  readonly array?: boolean;
+  readonly min?: number | null;
+  readonly max?: number | null;
+  readonly size?: number;
+  readonly default?: unknown;
+}
+
+/** A table as the Appwrite CLI config declares it. */
+export interface DoubleTableSpec {
+  readonly $id: string;
+  readonly databaseId: string;
+  readonly name: string;
+  readonly columns: readonly DoubleColumnSpec[];
+}
+
+/** A database as the Appwrite CLI config declares it (`tablesDB` entries). */
+export interface DoubleDatabaseSpec {
+  readonly $id: string;
+  readonly name: string;
+}
+
+interface RowRecord {
+  id: string;
+  sequence: number;
+  createdAt: number;
+  updatedAt: number;
+  permissions: string[];
+  data: Record<string, unknown>;
+}
+
+interface TableState {
+  spec: DoubleTableSpec;
+  rows: Map<string, RowRecord>;
+  nextSequence: number;
+}
+
+/** The TablesDB error types the double raises, with Appwrite's status and default message. */
+const tablesDbErrors = {
+  database_not_found: [404, 'Database not found.'],
+  table_not_found: [404, 'Table with the requested ID could not be found.'],
+  row_not_found: [404, 'Row with the requested ID could not be found.'],
+  row_already_exists: [409, 'Row with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID.'],
+  row_invalid_structure: [400, 'The row structure is invalid. Please ensure the columns match the table definition.'],
+  column_not_found: [404, 'Column with the requested ID could not be found.'],
+  column_limit_exceeded: [400, 'The maximum number or size of columns for this table has been reached.'],
+  attribute_type_invalid: [400, 'The attribute type is invalid.'],
+  general_argument_invalid: [400, 'The request contains one or more invalid arguments. Please refer to the endpoint documentation.'],
+  general_query_invalid: [400, "The query's syntax is invalid. Please check the query and try again."],
+} as const satisfies Record<string, readonly [number, string]>;
+
+type TablesDbErrorType = keyof typeof tablesDbErrors;
+
+/** A TablesDB error; the routes turn it into Appwrite's body themselves (see {@link respond}). */
+class TablesDbError extends Error {
+  override readonly name = 'TablesDbError';
+  readonly code: number;
+
+  constructor(
+    readonly type: TablesDbErrorType,
+    message?: string,
+  ) {
+    const [code, description] = tablesDbErrors[type];
+    super(message ?? description);
+    this.code = code;
+  }
+}
+
+/**
+ * Creates the route module for a set of databases and tables.
+ *
+ * @example
+ * ```ts
+ * const register = createTablesDbRoutes([{ $id: 'app', name: 'App' }], [{ $id: 'notes', databaseId: 'app', name: 'Notes', columns: [] }]);
+ * register(app, ctx);
+ * ```
+ */
+export function createTablesDbRoutes(
+  databases: readonly DoubleDatabaseSpec[],
+  tables: readonly DoubleTableSpec[],
+): RouteModule {
+  return (app, ctx) => {
+    const state = new Map<string, Map<string, TableState>>();
+    for (const database of databases) state.set(database.$id, new Map());
+    for (const table of tables) {
+      const database = state.get(table.databaseId);
+      if (!database) throw new TypeError(`Table ${table.$id} names an undeclared database ${table.databaseId}.`);
+      database.set(table.$id, { spec: table, rows: new Map(), nextSequence: 1 });
+    }
+
+    const tableOf = (c: Context): TableState => {
+      const databaseId = param.uid(c.req.param('databaseId'), 'databaseId');
+      const tableId = param.uid(c.req.param('tableId'), 'tableId');
+      const database = state.get(databaseId);
+      if (!database) throw new TablesDbError('database_not_found', `Database with the requested ID '${databaseId}' could not be found.`);
+      const table = database.get(tableId);
+      if (!table) throw new TablesDbError('table_not_found', `Table with the requested ID '${tableId}' could not be found.`);
+      return table;
+    };
+    const rowsPath = '/v1/tablesdb/:databaseId/tables/:tableId/rows';
+
+    app.post(rowsPath, requireScope(ctx, 'rows.write'), (c) =>
+      respond(c, async () => {
+        const params = await param.readParams(c);
+        const table = tableOf(c);
+        if (params.rows !== undefined) throw new TablesDbError('general_argument_invalid', 'The double does not implement bulk row creation.');
+        let rowId = param.customId(param.required(params, 'rowId'), 'rowId');
+        const data = param.assoc(param.required(params, 'data'), 'data');
+        const permissions = permissionList(params.permissions);
+        const values = validateRow(table.spec, data);
+
+        const now = ctx.clock.now();
+        if (rowId === 'unique()') rowId = uniqueId(now);
+        if (table.rows.has(rowId)) throw new TablesDbError('row_already_exists');
+        const row: RowRecord = { id: rowId, sequence: table.nextSequence++, createdAt: now, updatedAt: now, permissions, data: values };
+        table.rows.set(rowId, row);
+        return [rowModel(table, row), 201];
+      }),
+    );
+
+    app.get(`${rowsPath}/:rowId`, requireScope(ctx, 'rows.read'), (c) =>
+      respond(c, async () => {
+        const table = tableOf(c);
+        const row = table.rows.get(param.uid(c.req.param('rowId'), 'rowId'));
+        if (!row) throw new TablesDbError('row_not_found');
+        return [rowModel(table, row), 200];
+      }),
+    );
+
+    app.patch(`${rowsPath}/:rowId/:column/increment`, requireScope(ctx, 'rows.write'), (c) =>
+      respond(c, async () => {
+        const params = await param.readParams(c);
+        const table = tableOf(c);
+        const rowId = param.uid(c.req.param('rowId'), 'rowId');
+        const columnKey = param.uid(c.req.param('column'), 'column');
+        const value = numeric(params.value ?? 1, 'value');
+        const max = params.max === undefined || params.max === null ? null : numeric(params.max, 'max');
+
+        // The order of utopia-php/database's checks; every not-found there becomes `column_not_found`.
+        if (value <= 0) throw new TablesDbError('general_argument_invalid', 'Value must be numeric and greater than 0');
+        const column = table.spec.columns.find((candidate) => candidate.key === columnKey);
+        if (!column) throw new TablesDbError('column_not_found');
+        if ((column.type !== 'integer' && column.type !== 'double') || column.array) {
+          throw new TablesDbError('attribute_type_invalid', `tablesDB "${columnKey}" is not a number`);
+        }
+        const row = table.rows.get(rowId);
+        if (!row) throw new TablesDbError('column_not_found');
+        const current = typeof row.data[columnKey] === 'number' ? (row.data[columnKey] as number) : 0;
+        if (max !== null && current + value > max) {
+          throw new TablesDbError('column_limit_exceeded', `tablesDB "${columnKey}" has reached the maximum value of ${max}`);
+        }
+        row.data[columnKey] = current + value;
+        row.updatedAt = ctx.clock.now();
+        return [rowModel(table, row), 200];
+      }),
+    );
+
+    app.delete(`${rowsPath}/:rowId`, requireScope(ctx, 'rows.write'), (c) =>
+      respond(c, async () => {
+        const table = tableOf(c);
+        const rowId = param.uid(c.req.param('rowId'), 'rowId');
+        if (!table.rows.delete(rowId)) throw new TablesDbError('row_not_found');
+        return [null, 204];
+      }),
+    );
+
+    app.delete(rowsPath, requireScope(ctx, 'rows.write'), (c) =>
+      respond(c, async () => {
+        const params = await readDeleteParams(c);
+        const table = tableOf(c);
+        const filter = parseRowQueries(table.spec, params.queries);
+        const deleted = [...table.rows.values()].filter(filter);
+        for (const row of deleted) table.rows.delete(row.id);
+        return [{ total: deleted.length, rows: deleted.map((row) => rowModel(table, row)) }, 200];
+      }),
+    );
+  };
+}
+
+/**
+ * The TablesDB route module with the kit's own declared tables (today: the rate-limit counters).
+ *
+ * @example
+ * ```ts
+ * const routeModules = [registerUserRoutes, registerTablesDbRoutes];
+ * ```
+ */
+export const registerTablesDbRoutes: RouteModule = (app, ctx: DevAppwriteContext) =>
+  createTablesDbRoutes([rateLimitDatabaseSpec], [rateLimitTableSpec])(app, ctx);
+
+/** Runs a route body, answering its `TablesDbError`s in Appwrite's shape; other errors go to the app. */
+async function respond(c: Context, body: () => Promise<[unknown, number]>): Promise<Response> {
+  try {
+    const [payload, status] = await body();
+    if (status === 204) return c.body(null, 204);
+    return c.json(payload, status as ContentfulStatusCode);
+  } catch (error) {
+    if (!(error instanceof TablesDbError)) throw error;
+    return c.json({ message: error.message, code: error.code, type: error.type, version: APPWRITE_VERSION }, error.code as ContentfulStatusCode);
+  }
+}
+
+/** `node-appwrite` sends a DELETE's parameters as a JSON body; other clients use the query string. */
+async function readDeleteParams(c: Context): Promise<param.Params> {
+  if (/^application\/json/i.test(c.req.header('content-type') ?? '')) {
+    const text = await c.req.text();
+    if (text.trim() !== '') {
+      try {
+        const body: unknown = JSON.parse(text);
+        if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as param.Params;
+      } catch {
+        // Fall through to Appwrite's generic bad argument.
+      }
+      throw new TablesDbError('general_argument_invalid', 'Invalid JSON body.');
+    }
+  }
+  return param.readParams(c);
+}
+
+function numeric(value: unknown, name: string): number {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof number === 'number' && Number.isFinite(number)) return number;
+  throw new TablesDbError('general_argument_invalid', `Invalid \`${name}\` param: Value must be a valid number`);
+}
+
+function permissionList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return [...(value as string[])];
+  throw new TablesDbError('general_argument_invalid', 'Invalid `permissions` param: Permissions must be an array of strings.');
+}
+
+/** utopia-php/database's `Structure` validator, for the column types the double supports. */
+function validateRow(spec: DoubleTableSpec, data: Record<string, unknown>): Record<string, unknown> {
+  const invalid = (reason: string) => new TablesDbError('row_invalid_structure', `Invalid document structure: ${reason}`);
+  const values: Record<string, unknown> = {};
+  for (const key of Object.keys(data)) {
+    // `$`-prefixed keys are system attributes; Appwrite strips the ones a caller may send.
+    if (key.startsWith('$')) continue;
+    if (!spec.columns.some((column) => column.key === key)) throw invalid(`Unknown attribute: "${key}"`);
+  }
+  for (const column of spec.columns) {
+    const value = data[column.key];
+    if (value === undefined || value === null) {
+      if (column.required) throw invalid(`Missing required attribute "${column.key}"`);
+      values[column.key] = column.default ?? null;
+      continue;
+    }
+    if (column.array) throw invalid(`Attribute "${column.key}": the double does not implement array columns`);
+    values[column.key] = checkValue(column, value, invalid);
+  }
+  return values;
+}
+
+function checkValue(column: DoubleColumnSpec, value: unknown, invalid: (reason: string) => TablesDbError): unknown {
+  const bad = (rule: string) => invalid(`Attribute "${column.key}" has invalid type. ${rule}`);
+  switch (column.type) {
+    case 'integer':
+    case 'double': {
+      if (typeof value !== 'number' || !Number.isFinite(value) || (column.type === 'integer' && !Number.isInteger(value))) {
+        throw bad(`Value must be a valid ${column.type === 'integer' ? 'integer' : 'float'}`);
+      }
+      const min = column.min ?? -Number.MAX_VALUE;
+      const max = column.max ?? Number.MAX_VALUE;
+      if (value < min || value > max) throw bad(`Value must be a valid range between ${min} and ${max}`);
+      return value;
+    }
+    case 'datetime': {
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw bad('Value must be valid date.');
+      return appwriteDate(Date.parse(value));
+    }
+    case 'string': {
+      if (typeof value !== 'string' || (column.size !== undefined && [...value].length > column.size)) {
+        throw bad(`Value must be a valid string and no longer than ${column.size ?? 'the column size'} chars`);
+      }
+      return value;
+    }
+    case 'boolean': {
+      if (typeof value !== 'boolean') throw bad('Value must be a valid boolean');
+      return value;
+    }
+    default:
+      throw invalid(`Attribute "${column.key}": the double does not implement ${column.type} columns`);
+  }
+}
+
+/** The `Row` model: system fields, then the row's columns. */
+function rowModel(table: TableState, row: RowRecord): Record<string, unknown> {
+  return {
+    $id: row.id,
+    $sequence: String(row.sequence),
+    $tableId: table.spec.$id,
+    $databaseId: table.spec.databaseId,
+    $createdAt: appwriteDate(row.createdAt),
+    $updatedAt: appwriteDate(row.updatedAt),
+    $permissions: row.permissions,
+    ...row.data,
+  };
+}
+
+/**
+ * Parses a bulk delete's queries into one row filter. Supports `equal`, `notEqual`, `lessThan`,
+ * `lessThanEqual`, `greaterThan`, `greaterThanEqual` on columns and `$id`; anything else is refused
+ * with 400 `general_query_invalid` rather than ignored (ignoring a filter would delete too much).
+ */
+function parseRowQueries(spec: DoubleTableSpec, raw: unknown): (row: RowRecord) => boolean {
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  const filters: ((row: RowRecord) => boolean)[] = [];
+  for (const entry of list) {
+    let query: unknown;
+    try {
+      query = typeof entry === 'string' ? JSON.parse(entry) : entry;
+    } catch {
+      throw new TablesDbError('general_query_invalid', `Invalid query: ${String(entry)}`);
+    }
+    const { method, attribute, values } = (query ?? {}) as { method?: unknown; attribute?: unknown; values?: unknown };
+    if (typeof method !== 'string' || typeof attribute !== 'string' || !Array.isArray(values) || values.length === 0) {
+      throw new TablesDbError('general_query_invalid', 'Invalid query');
+    }
+    const column = spec.columns.find((candidate) => candidate.key === attribute);
+    if (!column && attribute !== '$id') {
+      throw new TablesDbError('general_query_invalid', `Invalid query: Attribute not found in schema: ${attribute}`);
+    }
+    const read = (row: RowRecord): unknown => (attribute === '$id' ? row.id : row.data[attribute]);
+    const comparable = (value: unknown): number | string | unknown =>
+      column?.type === 'datetime' && typeof value === 'string' ? Date.parse(value) : value;
+    const compare = (test: (actual: number | string, wanted: number | string) => boolean) => (row: RowRecord) => {
+      const actual = comparable(read(row));
+      const wanted = comparable(values[0]);
+      return (typeof actual === 'number' || typeof actual === 'string') && typeof actual === typeof wanted
+        ? test(actual, wanted as number | string)
+        : false;
+    };
+    switch (method) {
+      case 'equal':
+        filters.push((row) => values.some((value) => comparable(value) === comparable(read(row))));
+        break;
+      case 'notEqual':
+        filters.push((row) => !values.some((value) => comparable(value) === comparable(read(row))));
+        break;
+      case 'lessThan':
+        filters.push(compare((a, b) => a < b));
+        break;
+      case 'lessThanEqual':
+        filters.push(compare((a, b) => a <= b));
+        break;
+      case 'greaterThan':
+        filters.push(compare((a, b) => a > b));
+        break;
+      case 'greaterThanEqual':
+        filters.push(compare((a, b) => a >= b));
+        break;
+      default:
+        throw new TablesDbError('general_query_invalid', `Invalid query method: ${method}`);
+    }
+  }
+  return (row) => filters.every((filter) => filter(row));
+}
