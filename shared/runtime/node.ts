@@ -11,7 +11,7 @@ import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import { z } from 'zod';
 import { createAppwriteUsers } from '../appwrite-users.js';
 import { appwriteConnectionSchema, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
-import { createDevAppwrite } from '../dev-appwrite/index.js';
+import { createDevAppwrite, type PasswordHashOptions } from '../dev-appwrite/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { nodeArgon2Verifier } from '../passwords/node-argon2.js';
 import { ConcurrencyLimit, limitVerifier } from '../passwords/verifier.js';
@@ -46,6 +46,8 @@ export interface NodeServerOptions {
   env: EnvSource;
   functions: readonly KitFunction[];
   logger?: Logger;
+  /** For tests and benchmarks: the embedded double's argon2 costs (default: Appwrite's). */
+  embeddedPasswordHashOptions?: PasswordHashOptions;
 }
 
 const appwriteVariables = ['APPWRITE_ENDPOINT', 'APPWRITE_PROJECT_ID', 'APPWRITE_API_KEY'] as const;
@@ -95,7 +97,11 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   // The embedded double's key exists only in this process: it is never printed or stored.
   const embeddedKey = randomBytes(32).toString('hex');
   const dev = useEmbedded
-    ? createDevAppwrite({ projectId: EMBEDDED_PROJECT_ID, apiKeys: { [embeddedKey]: ['users.read', 'users.write', 'rows.read', 'rows.write'] } })
+    ? createDevAppwrite({
+        projectId: EMBEDDED_PROJECT_ID,
+        apiKeys: { [embeddedKey]: ['users.read', 'users.write'] },
+        passwordHashOptions: options.embeddedPasswordHashOptions,
+      })
     : null;
 
   let functionsApp: ReturnType<typeof mountFunctions> | null = null;
