@@ -29,7 +29,11 @@ export type WorkerEnv = Readonly<Record<string, unknown>>;
  */
 const ARGON2_MAX_QUEUE = 16;
 
-const logger = createLogger(console.log, console.error);
+// Looked up per line, not captured once, so whatever `console` is at the time (a test spy) gets it.
+const logger = createLogger(
+  (line) => console.log(line),
+  (line) => console.error(line),
+);
 
 // argon2id at Appwrite's parameters holds 64 MiB of Wasm memory, and the isolate's 128 MB is shared
 // by every request in flight: one verification at a time, whatever the number of requests.

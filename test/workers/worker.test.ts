@@ -1,0 +1,129 @@
+// The real Worker (wrangler.toml `main`) inside workerd, against the Appwrite double on 127.0.0.1:
+// register, log in, exchange the token for a session with the `appwrite` web SDK, and check that
+// failed logins cannot be told apart.
+import { exports, env } from 'cloudflare:workers';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { Account, AppwriteException, Client } from 'appwrite';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import worker from '../../shared/runtime/workers.js';
+
+const origin = 'https://kit.test';
+
+function post(path: string, body: unknown, clientIp = '203.0.113.7'): Promise<Response> {
+  return exports.default.fetch(`${origin}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': clientIp },
+    body: JSON.stringify(body),
+  });
+}
+
+/** A web SDK client as a browser page would hold it, minus the browser. */
+function appwriteClient(): Client {
+  return new Client().setEndpoint(inject('appwriteEndpoint')).setProject(inject('appwriteProjectId'));
+}
+
+/**
+ * The web SDK keeps the session Appwrite sends in `X-Fallback-Cookies` in `window.localStorage`
+ * (its path for API domains that cannot set first-party cookies) and sends it back on every call.
+ * workerd has no `window`: give it one whose storage lives for this test.
+ */
+function stubBrowserStorage(): void {
+  const items = new Map<string, string>();
+  vi.stubGlobal('window', {
+    console,
+    localStorage: {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, value),
+      removeItem: (key: string) => void items.delete(key),
+    },
+  });
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe('Worker in workerd', () => {
+  it('answers /health with every function', async () => {
+    const response = await exports.default.fetch(`${origin}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', functions: ['password'] });
+  });
+
+  it('builds node-appwrite against the undici shim, as wrangler does', async () => {
+    const undici = await import('undici');
+    expect(() => new undici.Agent()).toThrow(/not available on Cloudflare Workers/);
+  });
+
+  it('registers, logs in, and the token opens exactly one Appwrite session (web SDK)', async () => {
+    const username = 'worker-alice';
+    const password = 'correct horse battery staple';
+
+    const registered = await post('/password/register', { username, password });
+    expect(registered.status).toBe(201);
+    const { userId } = (await registered.json()) as { userId: string };
+
+    const login = await post('/password/login', { username: username.toUpperCase(), password });
+    expect(login.status).toBe(200);
+    expect(login.headers.get('cache-control')).toBe('no-store');
+    const token = (await login.json()) as { userId: string; secret: string; expire: string };
+    expect(Object.keys(token).sort()).toEqual(['expire', 'secret', 'userId']);
+    expect(token.userId).toBe(userId);
+    expect(token.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(Date.parse(token.expire)).toBeGreaterThan(Date.now());
+
+    stubBrowserStorage();
+    const account = new Account(appwriteClient());
+    const session = await account.createSession({ userId: token.userId, secret: token.secret });
+    expect(session.userId).toBe(userId);
+    const me = await account.get();
+    expect(me.$id).toBe(userId);
+    expect(me.name).toBe(username);
+
+    // A token is single-use: the same secret from a fresh client (no session) is refused.
+    vi.unstubAllGlobals();
+    const replay = new Account(appwriteClient()).createSession({ userId: token.userId, secret: token.secret });
+    await expect(replay).rejects.toBeInstanceOf(AppwriteException);
+    await expect(replay).rejects.toMatchObject({ code: 401, type: 'user_invalid_token' });
+  });
+
+  it('answers an unknown user and a wrong password with byte-identical 401 bodies', async () => {
+    const username = 'worker-bob';
+    expect((await post('/password/register', { username, password: 'the right password' })).status).toBe(201);
+
+    const wrongPassword = await post('/password/login', { username, password: 'the wrong password' });
+    const unknownUser = await post('/password/login', { username: 'worker-nobody', password: 'the wrong password' });
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownUser.status).toBe(401);
+    const [wrongBody, unknownBody] = [await wrongPassword.text(), await unknownUser.text()];
+    expect(unknownBody).toBe(wrongBody);
+    expect(JSON.parse(wrongBody)).toMatchObject({ code: 401, type: 'invalid_credentials' });
+  });
+
+  it('answers 500 config_invalid and logs the variable, not its value, when an APPWRITE_* variable is missing', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    // A different env object, so the Worker builds a second app for it (apps are cached per env).
+    const brokenEnv = { ...env, APPWRITE_API_KEY: '' };
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      new Request(`${origin}/password/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cf-connecting-ip': '203.0.113.8' },
+        body: JSON.stringify({ username: 'worker-alice', password: 'correct horse battery staple' }),
+      }),
+      brokenEnv,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({
+      message: 'The function is not configured correctly. See its logs.',
+      code: 500,
+      type: 'config_invalid',
+    });
+    const logged = errors.mock.calls.map((call) => String(call[0])).join('\n');
+    expect(logged).toMatch(/config_invalid .*APPWRITE_API_KEY is required/);
+    expect(logged).not.toContain(inject('appwriteApiKey'));
+  });
+});
