@@ -1,6 +1,7 @@
+import type { Context } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createFunctionApp } from '../../shared/http.js';
+import { createFunctionApp, type KitEnv } from '../../shared/http.js';
 import { defineFunction } from '../../shared/platform.js';
 import { createAppwriteEntry, toWebRequest, type OpenRuntimesContext } from '../../shared/runtime/appwrite.js';
 import { createOpenRuntimesContext, invokeOpenRuntimes } from '../helpers/open-runtimes.js';
@@ -11,7 +12,7 @@ const echoFunction = defineFunction({
   configSchema: z.object({}),
   createApp: (_config, platform) => {
     const app = createFunctionApp({ logger: platform.logger });
-    const describe = async (c: Parameters<Parameters<typeof app.post>[1]>[0]) => {
+    const report = async (c: Context<KitEnv>) => {
       const body = new Uint8Array(await c.req.raw.arrayBuffer());
       return c.json({
         method: c.req.method,
@@ -21,8 +22,8 @@ const echoFunction = defineFunction({
         clientIp: c.env.clientIp,
       });
     };
-    app.post('/echo', describe);
-    app.get('/echo', describe);
+    app.post('/echo', report);
+    app.get('/echo', report);
     app.get('/cookies', (c) => {
       c.header('Set-Cookie', 'a=1; Path=/', { append: true });
       c.header('Set-Cookie', 'b=2; Path=/', { append: true });
