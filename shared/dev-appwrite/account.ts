@@ -60,7 +60,8 @@ async function exchangeToken(ctx: DevAppwriteContext, c: Context<DevEnv>): Promi
 
   const userId = param.customId(param.required(params, 'userId'), 'userId');
   const secret = tokenSecret(param.required(params, 'secret'));
-  const user = ctx.store.users.get(userId);
+  // Without a project header Appwrite looks in its console project, which holds none of these users.
+  const user = auth.project === 'project' ? ctx.store.users.get(userId) : undefined;
   const token = user ? matchingToken(ctx, user, secret, now) : undefined;
   // An unknown user and a wrong, expired or used secret are indistinguishable on purpose.
   if (!user || !token) throw new AppwriteError('user_invalid_token');
