@@ -82,10 +82,11 @@ export function createPasswordApp(config: PasswordConfig, platform: Platform) {
    */
   async function authenticate(username: string, password: string): Promise<UserRecord> {
     const user = await users.get(await userIdForUsername(username));
-    const usable = user !== null && user.enabled && user.passwordHash !== null && isArgon2Hash(user.passwordHash);
-    const matches = await passwordVerifier.verify(usable ? user.passwordHash! : DUMMY_ARGON2ID_HASH, password);
-    if (usable && matches) return user;
-    if (user?.passwordHash && !isArgon2Hash(user.passwordHash)) {
+    const storedHash = user?.passwordHash && isArgon2Hash(user.passwordHash) ? user.passwordHash : null;
+    // A blocked user's own hash is checked too, so blocking shows in neither the answer nor its timing.
+    const matches = await passwordVerifier.verify(storedHash ?? DUMMY_ARGON2ID_HASH, password);
+    if (user && storedHash && matches && user.enabled) return user;
+    if (user?.passwordHash && !storedHash) {
       logger.warn('unsupported_password_hash', { userId: user.id, algorithm: user.hashAlgorithm });
     }
     throw invalidCredentials();
