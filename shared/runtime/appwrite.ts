@@ -170,7 +170,7 @@ function failureResponse(error: unknown, fn: KitFunction, logger: Logger): Respo
     logger.error('config_invalid', {
       function: fn.name,
       problems: error.problems.join('; '),
-      hint: keyMissing ? 'give the function the users.read and users.write scopes, or set APPWRITE_API_KEY' : undefined,
+      hint: keyMissing ? 'give the function its scopes in appwrite.json (Appwrite then sends x-appwrite-key), or set APPWRITE_API_KEY' : undefined,
     });
     return errorResponse(error.toKitError());
   }
