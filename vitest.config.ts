@@ -8,12 +8,13 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/workers/**', 'node_modules/**'],
+          exclude: ['test/workers/**', 'test/workers-rate-limit/**', 'node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
       },
       'test/workers/vitest.config.ts',
+      'test/workers-rate-limit/vitest.config.ts',
     ],
   },
 });

@@ -140,7 +140,7 @@ describe('Appwrite store', () => {
         );
         await expect(rateLimits.consume('k', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable' });
       } finally {
-        server.closeAllConnections?.();
+        (server as import('node:http').Server).closeAllConnections();
         await close(server);
       }
     });

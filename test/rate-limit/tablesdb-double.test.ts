@@ -1,6 +1,6 @@
 // The TablesDB routes of the embedded Appwrite double, through the real node-appwrite SDK: each
 // answer is the one Appwrite 1.9 gives (see shared/dev-appwrite/tablesdb.ts for the sources).
-import { AppwriteException, Query } from 'node-appwrite';
+import { AppwriteException, Query, type Models } from 'node-appwrite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_DATABASE_ID as databaseId, RATE_LIMIT_TABLE_ID as tableId } from '../../shared/rate-limit/appwrite-table.js';
 import { READ_ONLY_KEY, startTablesDouble, type RunningTablesDouble } from './tables-double.js';
@@ -38,7 +38,7 @@ describe('TablesDB double', () => {
       expiresAt: '2026-01-15T12:01:00.000+00:00',
     });
     expect(typeof row.$sequence).toBe('string');
-    const duplicate = await failure(tables.createRow({ databaseId, tableId, rowId: 'create-1', data: { hits: 1, expiresAt } }));
+    const duplicate = await failure(tables.createRow<Models.DefaultRow>({ databaseId, tableId, rowId: 'create-1', data: { hits: 1, expiresAt } }));
     expect(duplicate).toMatchObject({ code: 409, type: 'row_already_exists' });
     expect(JSON.parse(duplicate.response)).toMatchObject({ code: 409, type: 'row_already_exists', version: '1.9.6' });
   });
@@ -46,7 +46,7 @@ describe('TablesDB double', () => {
   it('validates row structure against the declared columns', async () => {
     const tables = double.tables();
     for (const data of [{ hits: 1 }, { hits: 1, expiresAt, extra: true }, { hits: 'one', expiresAt }, { hits: -1, expiresAt }, { hits: 1.5, expiresAt }, { hits: 1, expiresAt: 'soon' }]) {
-      expect(await failure(tables.createRow({ databaseId, tableId, rowId: 'structure', data })), JSON.stringify(data)).toMatchObject({
+      expect(await failure(tables.createRow<Models.DefaultRow>({ databaseId, tableId, rowId: 'structure', data })), JSON.stringify(data)).toMatchObject({
         code: 400,
         type: 'row_invalid_structure',
       });
@@ -113,7 +113,7 @@ describe('TablesDB double', () => {
 
   it('requires rows.write to write and rows.read to read', async () => {
     const readOnly = double.tables(READ_ONLY_KEY);
-    const refused = await failure(readOnly.createRow({ databaseId, tableId, rowId: 'scope', data: { hits: 1, expiresAt } }));
+    const refused = await failure(readOnly.createRow<Models.DefaultRow>({ databaseId, tableId, rowId: 'scope', data: { hits: 1, expiresAt } }));
     expect(refused).toMatchObject({ code: 401, type: 'general_unauthorized_scope' });
     expect(await failure(readOnly.incrementRowColumn({ databaseId, tableId, rowId: 'inc-1', column: 'hits' }))).toMatchObject({ code: 401 });
     expect(await readOnly.getRow({ databaseId, tableId, rowId: 'inc-1' })).toMatchObject({ $id: 'inc-1' });
