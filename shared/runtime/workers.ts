@@ -20,12 +20,12 @@ import { mountFunctions } from './mount.js';
 /** The Worker's bindings: `[vars]`, secrets and, later, other bindings (which are not strings). */
 export type WorkerEnv = Readonly<Record<string, unknown>>;
 
-// workerd treats every value export of the main module as an entrypoint: only `default` (and,
-// later, Durable Object classes) may be exported from this file.
+// workerd treats every value export of the main module as an entrypoint: only `default` and
+// Durable Object classes may be exported from this file.
 
 /**
  * How many logins may wait for the argon2 slot before the Worker answers 503 `server_busy`.
- * One verification at Appwrite's parameters takes ~0.25 s, so the last in line waits ~4 s.
+ * One verification at Appwrite's parameters takes 0.25-0.5 s, so the last in line waits 4-8 s.
  */
 const ARGON2_MAX_QUEUE = 16;
 
