@@ -66,7 +66,15 @@ export function requireScope(ctx: DevAppwriteContext, scope: string): Middleware
   };
 }
 
-/** Resolves project, caller, role, scopes and IP of a request. */
+/**
+ * Resolves project, caller, role, scopes and IP of a request without demanding a scope, for
+ * routes whose access depends on more than one scope (such as document permissions).
+ *
+ * @example
+ * ```ts
+ * const { caller, role } = resolveAuth(c, ctx); // caller.kind: 'key' | 'user' | 'guest'
+ * ```
+ */
 export function resolveAuth(c: Context, ctx: DevAppwriteContext): RequestAuth {
   const project = resolveProject(c, ctx);
   const ip = clientIp(c);

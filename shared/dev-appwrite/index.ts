@@ -63,7 +63,9 @@ export function createDevAppwrite(options: DevAppwriteOptions): DevAppwrite {
 
   const app = new Hono<DevEnv>();
   // Browsers on other origins (a dev page on another port) must see the session header and send cookies.
+  // Scoped to /v1 so that, mounted beside the kit's functions, it leaves their CORS policy alone.
   app.use(
+    '/v1/*',
     cors({
       origin: (origin) => origin || '*',
       credentials: true,
@@ -73,7 +75,10 @@ export function createDevAppwrite(options: DevAppwriteOptions): DevAppwrite {
   );
   for (const register of routeModules) register(app, ctx);
 
-  app.notFound((c) => c.json(new AppwriteError('general_route_not_found').toBody(), 404));
+  // An explicit catch-all as well as notFound: a parent app mounting this one keeps its own notFound.
+  const routeNotFound = () => new AppwriteError('general_route_not_found').toResponse();
+  app.all('/v1/*', routeNotFound);
+  app.notFound(routeNotFound);
   app.onError((error, c) => {
     // Through `c.json` so headers set before the throw (X-RateLimit-*) reach the client too.
     if (error instanceof AppwriteError) return c.json(error.toBody(), error.code as ContentfulStatusCode, error.headers);

@@ -16,7 +16,14 @@ export interface SessionCredentials {
   secret: string;
 }
 
-/** The session cookie's name for a project (Appwrite's `Store` key). */
+/**
+ * The session cookie's name for a project (Appwrite's `Store` key).
+ *
+ * @example
+ * ```ts
+ * sessionCookieName('kit'); // 'a_session_kit'
+ * ```
+ */
 export function sessionCookieName(projectId: string): string {
   return `a_session_${projectId}`;
 }

@@ -100,6 +100,22 @@ export class DevAppwriteStore {
   readonly sessions = new Map<string, SessionRecord>();
   /** Abuse counters by Appwrite's abuse key (e.g. `ip:1.2.3.4,userId:alice`). */
   readonly abuse = new Map<string, AbuseCounter>();
+  private readonly moduleStates = new Map<string, unknown>();
+
+  /**
+   * The state a route module keeps beside the built-in collections, created on first use and
+   * dropped by `clear()`. Call it per request rather than caching the result, so a cleared store
+   * hands out fresh state.
+   *
+   * @example
+   * ```ts
+   * const rows = ctx.store.state('tablesdb', () => new Map<string, Row>());
+   * ```
+   */
+  state<T>(name: string, create: () => T): T {
+    if (!this.moduleStates.has(name)) this.moduleStates.set(name, create());
+    return this.moduleStates.get(name) as T;
+  }
 
   /** The user whose `field` equals `value`, if any. Appwrite keeps email and phone unique. */
   findUserBy(field: 'email' | 'phone', value: string): UserRecord | undefined {
@@ -135,5 +151,6 @@ export class DevAppwriteStore {
     this.tokens.clear();
     this.sessions.clear();
     this.abuse.clear();
+    this.moduleStates.clear();
   }
 }
