@@ -20,6 +20,10 @@ describe('memory store', () => {
   it('never allows more than the limit under concurrency', async () => {
     const store = createMemoryStore({ clock: manualClock(start) });
     await expectExactlyLimitAllowed(store, 'acct:user:abc', { limit: 7, windowSeconds: 60 }, 100);
+    // And on a counter that already has hits.
+    await store.consume('acct:user:def', { limit: 7, windowSeconds: 60 });
+    const more = await Promise.all(Array.from({ length: 50 }, () => store.consume('acct:user:def', { limit: 7, windowSeconds: 60 })));
+    expect(more.filter((result) => result.allowed)).toHaveLength(6);
   });
 
   it('opens a new window when the clock passes resetAt, not before', async () => {
