@@ -96,7 +96,8 @@ export function resolveAuth(c: Context, ctx: DevAppwriteContext): RequestAuth {
  * against a real server (guest scopes, unknown key, invalid token) rather than with a special error.
  */
 function resolveProject(c: Context, ctx: DevAppwriteContext): RequestAuth['project'] {
-  const projectId = c.req.header('x-appwrite-project') || c.req.query('project') || '';
+  // Appwrite reads a `project` parameter first (for links that cannot carry headers), then the header.
+  const projectId = c.req.query('project') || c.req.header('x-appwrite-project') || '';
   if (projectId === '' || projectId === 'console') return 'console';
   if (projectId !== ctx.projectId) throw new AppwriteError('project_not_found');
   return 'project';

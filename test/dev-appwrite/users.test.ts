@@ -166,6 +166,12 @@ describe('users.list', () => {
     expect((await users.list({ queries: [Query.contains('labels', ['admin'])] })).users.map((user) => user.$id)).toEqual(['carol']);
   });
 
+  it('searches ID, email, phone and name', async () => {
+    expect((await users.list({ search: 'bob@example' })).users.map((user) => user.$id)).toEqual(['bob']);
+    expect((await users.list({ search: '4155550100' })).users.map((user) => user.$id)).toEqual(['alice']);
+    expect((await users.list({ search: 'carol' })).users.map((user) => user.$id)).toEqual(['carol']);
+  });
+
   it('pages with limit and offset while total counts every match', async () => {
     const page = await users.list({ queries: [Query.limit(1), Query.offset(1)] });
 
