@@ -142,6 +142,9 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
         APPWRITE_API_KEY: settings.APPWRITE_API_KEY,
         APPWRITE_TIMEOUT_MS: settings.APPWRITE_TIMEOUT_MS,
       };
+      if (headerValue(context.req.headers['x-appwrite-trigger']) === 'schedule') {
+        return await purgeRateLimitRows(connection, logger, context.res);
+      }
       const platform = createAppwritePlatform(connection, logger, argon2Verifier(settings));
       const app = buildFunctionApp(fn, env, platform);
       const response = await app.fetch(toWebRequest(context.req), {
@@ -152,6 +155,17 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
       return sendFailure(failureResponse(error, fn, logger), context.res);
     }
   };
+}
+
+/**
+ * A scheduled execution (`schedule` in appwrite.json; Appwrite sets `x-appwrite-trigger` itself and
+ * overwrites a client's) deletes rate-limit rows whose window has ended, so the table stays small.
+ * Harmless if triggered otherwise: it only removes counters that no longer count.
+ */
+async function purgeRateLimitRows(connection: AppwriteConnection, logger: Logger, res: OpenRuntimesResponse): Promise<OpenRuntimesOutput> {
+  const purged = await createAppwriteStore(connection, { logger }).purgeExpired();
+  logger.info('rate_limit_rows_purged', { purged });
+  return sendResponse(Response.json({ purged }), res);
 }
 
 /** Sends an error response; if even that fails, the same JSON as plain text, still no throw. */

@@ -109,10 +109,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     hostname: settings.HOST,
     port: settings.PORT,
     fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
-      const clientIp = clientIpFrom(bindings.incoming.socket.remoteAddress, bindings.incoming.headers['x-forwarded-for']?.toString(), settings.TRUST_PROXY_HOPS);
       const path = new URL(request.url).pathname;
-      if (dev && (path === '/v1' || path.startsWith('/v1/'))) return dev.app.fetch(request, { clientIp });
+      // The double reads the socket itself, as Appwrite would behind its own proxy.
+      if (dev && (path === '/v1' || path.startsWith('/v1/'))) return dev.app.fetch(request, bindings);
       if (!functionsApp) return Response.json({ message: 'Starting.', code: 503, type: 'server_busy' }, { status: 503 });
+      const { incoming } = bindings;
+      const clientIp = clientIpFrom(incoming.socket.remoteAddress, incoming.headers['x-forwarded-for']?.toString(), settings.TRUST_PROXY_HOPS);
       return functionsApp.fetch(request, { clientIp });
     },
   });

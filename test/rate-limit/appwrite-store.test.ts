@@ -1,4 +1,5 @@
 // The Appwrite store against the embedded Appwrite double over real HTTP on 127.0.0.1.
+import type { Server as HttpServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../shared/log.js';
 import { createAppwriteStore, rateLimitRowId } from '../../shared/rate-limit/appwrite-store.js';
@@ -140,7 +141,7 @@ describe('Appwrite store', () => {
         );
         await expect(rateLimits.consume('k', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable' });
       } finally {
-        (server as import('node:http').Server).closeAllConnections();
+        (server as HttpServer).closeAllConnections();
         await close(server);
       }
     });
