@@ -16,7 +16,8 @@ import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 
 const CONCURRENCY = Number(process.env['ARGON2_MAX_CONCURRENCY'] ?? availableParallelism());
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 48);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 9);
+const OPS_PER_ROUND = 16;
 const APPWRITE_ARGON2 = { memoryCost: 65536, timeCost: 4, parallelism: 3 };
 const MiB = 1024 * 1024;
 
@@ -90,14 +91,23 @@ try {
   // Warm both paths, then interleave so drift on a shared machine hits both alike.
   await timed(CONCURRENCY * 2, CONCURRENCY, rawVerify);
   await timed(CONCURRENCY * 2, CONCURRENCY, login);
-  const raw: number[] = [];
-  const kit: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    raw.push(await timed(ROUNDS / 2, CONCURRENCY, rawVerify));
-    kit.push(await timed(ROUNDS / 2, CONCURRENCY, login));
+  // The machine is shared and noisy: interleave short rounds so drift hits both sides alike, and
+  // report the median of the per-round ratios.
+  const rounds: Array<{ raw: number; kit: number; kitBusy: number }> = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const raw = await timed(OPS_PER_ROUND, CONCURRENCY, rawVerify);
+    const kit = await timed(OPS_PER_ROUND, CONCURRENCY, login);
+    // Real traffic keeps more requests in flight than argon2 slots, so no slot idles while a
+    // request is in HTTP or Appwrite; the server's limit still runs at most CONCURRENCY hashes.
+    const kitBusy = await timed(OPS_PER_ROUND, CONCURRENCY * 2, login);
+    rounds.push({ raw, kit, kitBusy });
   }
-  const rawRate = raw.reduce((a, b) => a + b) / raw.length;
-  const kitRate = kit.reduce((a, b) => a + b) / kit.length;
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const rawRate = median(rounds.map((r) => r.raw));
+  const kitRate = median(rounds.map((r) => r.kit));
+  const kitBusyRate = median(rounds.map((r) => r.kitBusy));
+  const ratio = median(rounds.map((r) => r.kit / r.raw));
+  const busyRatio = median(rounds.map((r) => r.kitBusy / r.raw));
 
   await new Promise((resolve) => setTimeout(resolve, 500));
   const idle = currentRss(server.pid);
@@ -109,10 +119,10 @@ try {
   }
   const bound = CONCURRENCY * 64 * MiB;
 
-  console.log(`argon2id m=65536 t=4 p=3, concurrency ${CONCURRENCY}, ${ROUNDS} operations per side`);
+  console.log(`argon2id m=65536 t=4 p=3, concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds of ${OPS_PER_ROUND} operations, medians`);
   console.log(`raw @node-rs/argon2 verify: ${rawRate.toFixed(1)}/s (baseline)`);
-  console.log(`login through the kit:      ${kitRate.toFixed(1)}/s`);
-  console.log(`ratio login/raw:            ${(kitRate / rawRate).toFixed(2)} (goal >= 0.90)`);
+  console.log(`login through the kit, ${CONCURRENCY} in flight: ${kitRate.toFixed(1)}/s, ratio ${ratio.toFixed(2)} (goal >= 0.90)`);
+  console.log(`login through the kit, ${CONCURRENCY * 2} in flight: ${kitBusyRate.toFixed(1)}/s, ratio ${busyRatio.toFixed(2)}`);
   console.log(`server RSS at rest:         ${(idle / MiB).toFixed(0)} MiB`);
   for (const [size, peak] of bursts) {
     const growth = Math.max(0, peak - idle);
