@@ -33,6 +33,14 @@ export const appwriteErrors = {
   ],
   user_session_already_exists: [401, 'Creation of a session is prohibited when a session is active.'],
   user_session_not_found: [404, 'The current user session could not be found.'],
+  database_not_found: [404, 'Database not found.'],
+  table_not_found: [404, 'Table with the requested ID could not be found.'],
+  row_not_found: [404, 'Row with the requested ID could not be found.'],
+  row_already_exists: [409, 'Row with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID.'],
+  row_invalid_structure: [400, 'The row structure is invalid. Please ensure the columns match the table definition.'],
+  column_not_found: [404, 'Column with the requested ID could not be found.'],
+  column_limit_exceeded: [400, 'The maximum number or size of columns for this table has been reached.'],
+  attribute_type_invalid: [400, 'The attribute type is invalid.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 /** An Appwrite error type known to the double. */

@@ -28,7 +28,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { rateLimitDatabaseSpec, rateLimitTableSpec } from '../rate-limit/appwrite-table.js';
 import { requireScope } from './auth.js';
 import type { DevAppwriteContext, RouteModule } from './context.js';
-import { APPWRITE_VERSION } from './errors.js';
+import { AppwriteError } from './errors.js';
 import { appwriteDate } from './models.js';
 import * as param from './params.js';
 import { uniqueId } from './secrets.js';
@@ -74,37 +74,6 @@ interface TableState {
   nextSequence: number;
 }
 
-/** The TablesDB error types the double raises, with Appwrite's status and default message. */
-const tablesDbErrors = {
-  database_not_found: [404, 'Database not found.'],
-  table_not_found: [404, 'Table with the requested ID could not be found.'],
-  row_not_found: [404, 'Row with the requested ID could not be found.'],
-  row_already_exists: [409, 'Row with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID.'],
-  row_invalid_structure: [400, 'The row structure is invalid. Please ensure the columns match the table definition.'],
-  column_not_found: [404, 'Column with the requested ID could not be found.'],
-  column_limit_exceeded: [400, 'The maximum number or size of columns for this table has been reached.'],
-  attribute_type_invalid: [400, 'The attribute type is invalid.'],
-  general_argument_invalid: [400, 'The request contains one or more invalid arguments. Please refer to the endpoint documentation.'],
-  general_query_invalid: [400, "The query's syntax is invalid. Please check the query and try again."],
-} as const satisfies Record<string, readonly [number, string]>;
-
-type TablesDbErrorType = keyof typeof tablesDbErrors;
-
-/** A TablesDB error; the routes turn it into Appwrite's body themselves (see {@link respond}). */
-class TablesDbError extends Error {
-  override readonly name = 'TablesDbError';
-  readonly code: number;
-
-  constructor(
-    readonly type: TablesDbErrorType,
-    message?: string,
-  ) {
-    const [code, description] = tablesDbErrors[type];
-    super(message ?? description);
-    this.code = code;
-  }
-}
-
 /**
  * Creates the route module for a set of databases and tables.
  *
@@ -131,9 +100,9 @@ export function createTablesDbRoutes(
       const databaseId = param.uid(c.req.param('databaseId'), 'databaseId');
       const tableId = param.uid(c.req.param('tableId'), 'tableId');
       const database = state.get(databaseId);
-      if (!database) throw new TablesDbError('database_not_found', `Database with the requested ID '${databaseId}' could not be found.`);
+      if (!database) throw new AppwriteError('database_not_found', `Database with the requested ID '${databaseId}' could not be found.`);
       const table = database.get(tableId);
-      if (!table) throw new TablesDbError('table_not_found', `Table with the requested ID '${tableId}' could not be found.`);
+      if (!table) throw new AppwriteError('table_not_found', `Table with the requested ID '${tableId}' could not be found.`);
       return table;
     };
     const rowsPath = '/v1/tablesdb/:databaseId/tables/:tableId/rows';
@@ -142,7 +111,7 @@ export function createTablesDbRoutes(
       respond(c, async () => {
         const params = await param.readParams(c);
         const table = tableOf(c);
-        if (params.rows !== undefined) throw new TablesDbError('general_argument_invalid', 'The double does not implement bulk row creation.');
+        if (params.rows !== undefined) throw new AppwriteError('general_argument_invalid', 'The double does not implement bulk row creation.');
         let rowId = param.customId(param.required(params, 'rowId'), 'rowId');
         const data = param.assoc(param.required(params, 'data'), 'data');
         const permissions = permissionList(params.permissions);
@@ -150,7 +119,7 @@ export function createTablesDbRoutes(
 
         const now = ctx.clock.now();
         if (rowId === 'unique()') rowId = uniqueId(now);
-        if (table.rows.has(rowId)) throw new TablesDbError('row_already_exists');
+        if (table.rows.has(rowId)) throw new AppwriteError('row_already_exists');
         const row: RowRecord = { id: rowId, sequence: table.nextSequence++, createdAt: now, updatedAt: now, permissions, data: values };
         table.rows.set(rowId, row);
         return [rowModel(table, row), 201];
@@ -161,7 +130,7 @@ export function createTablesDbRoutes(
       respond(c, async () => {
         const table = tableOf(c);
         const row = table.rows.get(param.uid(c.req.param('rowId'), 'rowId'));
-        if (!row) throw new TablesDbError('row_not_found');
+        if (!row) throw new AppwriteError('row_not_found');
         return [rowModel(table, row), 200];
       }),
     );
@@ -176,17 +145,17 @@ export function createTablesDbRoutes(
         const max = params.max === undefined || params.max === null ? null : numeric(params.max, 'max');
 
         // The order of utopia-php/database's checks; every not-found there becomes `column_not_found`.
-        if (value <= 0) throw new TablesDbError('general_argument_invalid', 'Value must be numeric and greater than 0');
+        if (value <= 0) throw new AppwriteError('general_argument_invalid', 'Value must be numeric and greater than 0');
         const column = table.spec.columns.find((candidate) => candidate.key === columnKey);
-        if (!column) throw new TablesDbError('column_not_found');
+        if (!column) throw new AppwriteError('column_not_found');
         if ((column.type !== 'integer' && column.type !== 'double') || column.array) {
-          throw new TablesDbError('attribute_type_invalid', `tablesDB "${columnKey}" is not a number`);
+          throw new AppwriteError('attribute_type_invalid', `tablesDB "${columnKey}" is not a number`);
         }
         const row = table.rows.get(rowId);
-        if (!row) throw new TablesDbError('column_not_found');
+        if (!row) throw new AppwriteError('column_not_found');
         const current = typeof row.data[columnKey] === 'number' ? (row.data[columnKey] as number) : 0;
         if (max !== null && current + value > max) {
-          throw new TablesDbError('column_limit_exceeded', `tablesDB "${columnKey}" has reached the maximum value of ${max}`);
+          throw new AppwriteError('column_limit_exceeded', `tablesDB "${columnKey}" has reached the maximum value of ${max}`);
         }
         row.data[columnKey] = current + value;
         row.updatedAt = ctx.clock.now();
@@ -198,7 +167,7 @@ export function createTablesDbRoutes(
       respond(c, async () => {
         const table = tableOf(c);
         const rowId = param.uid(c.req.param('rowId'), 'rowId');
-        if (!table.rows.delete(rowId)) throw new TablesDbError('row_not_found');
+        if (!table.rows.delete(rowId)) throw new AppwriteError('row_not_found');
         return [null, 204];
       }),
     );
@@ -227,16 +196,11 @@ export function createTablesDbRoutes(
 export const registerTablesDbRoutes: RouteModule = (app, ctx: DevAppwriteContext) =>
   createTablesDbRoutes([rateLimitDatabaseSpec], [rateLimitTableSpec])(app, ctx);
 
-/** Runs a route body, answering its `TablesDbError`s in Appwrite's shape; other errors go to the app. */
+/** Runs a route body; its `AppwriteError`s reach the app's error handler, which answers in Appwrite's shape. */
 async function respond(c: Context, body: () => Promise<[unknown, number]>): Promise<Response> {
-  try {
-    const [payload, status] = await body();
-    if (status === 204) return c.body(null, 204);
-    return c.json(payload, status as ContentfulStatusCode);
-  } catch (error) {
-    if (!(error instanceof TablesDbError)) throw error;
-    return c.json({ message: error.message, code: error.code, type: error.type, version: APPWRITE_VERSION }, error.code as ContentfulStatusCode);
-  }
+  const [payload, status] = await body();
+  if (status === 204) return c.body(null, 204);
+  return c.json(payload, status as ContentfulStatusCode);
 }
 
 /** `node-appwrite` sends a DELETE's parameters as a JSON body; other clients use the query string. */
@@ -250,7 +214,7 @@ async function readDeleteParams(c: Context): Promise<param.Params> {
       } catch {
         // Fall through to Appwrite's generic bad argument.
       }
-      throw new TablesDbError('general_argument_invalid', 'Invalid JSON body.');
+      throw new AppwriteError('general_argument_invalid', 'Invalid JSON body.');
     }
   }
   return param.readParams(c);
@@ -259,18 +223,18 @@ async function readDeleteParams(c: Context): Promise<param.Params> {
 function numeric(value: unknown, name: string): number {
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof number === 'number' && Number.isFinite(number)) return number;
-  throw new TablesDbError('general_argument_invalid', `Invalid \`${name}\` param: Value must be a valid number`);
+  throw new AppwriteError('general_argument_invalid', `Invalid \`${name}\` param: Value must be a valid number`);
 }
 
 function permissionList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return [...(value as string[])];
-  throw new TablesDbError('general_argument_invalid', 'Invalid `permissions` param: Permissions must be an array of strings.');
+  throw new AppwriteError('general_argument_invalid', 'Invalid `permissions` param: Permissions must be an array of strings.');
 }
 
 /** utopia-php/database's `Structure` validator, for the column types the double supports. */
 function validateRow(spec: DoubleTableSpec, data: Record<string, unknown>): Record<string, unknown> {
-  const invalid = (reason: string) => new TablesDbError('row_invalid_structure', `Invalid document structure: ${reason}`);
+  const invalid = (reason: string) => new AppwriteError('row_invalid_structure', `Invalid document structure: ${reason}`);
   const values: Record<string, unknown> = {};
   for (const key of Object.keys(data)) {
     // `$`-prefixed keys are system attributes; Appwrite strips the ones a caller may send.
@@ -290,7 +254,7 @@ function validateRow(spec: DoubleTableSpec, data: Record<string, unknown>): Reco
   return values;
 }
 
-function checkValue(column: DoubleColumnSpec, value: unknown, invalid: (reason: string) => TablesDbError): unknown {
+function checkValue(column: DoubleColumnSpec, value: unknown, invalid: (reason: string) => AppwriteError): unknown {
   const bad = (rule: string) => invalid(`Attribute "${column.key}" has invalid type. ${rule}`);
   switch (column.type) {
     case 'integer':
@@ -349,15 +313,15 @@ function parseRowQueries(spec: DoubleTableSpec, raw: unknown): (row: RowRecord) 
     try {
       query = typeof entry === 'string' ? JSON.parse(entry) : entry;
     } catch {
-      throw new TablesDbError('general_query_invalid', `Invalid query: ${String(entry)}`);
+      throw new AppwriteError('general_query_invalid', `Invalid query: ${String(entry)}`);
     }
     const { method, attribute, values } = (query ?? {}) as { method?: unknown; attribute?: unknown; values?: unknown };
     if (typeof method !== 'string' || typeof attribute !== 'string' || !Array.isArray(values) || values.length === 0) {
-      throw new TablesDbError('general_query_invalid', 'Invalid query');
+      throw new AppwriteError('general_query_invalid', 'Invalid query');
     }
     const column = spec.columns.find((candidate) => candidate.key === attribute);
     if (!column && attribute !== '$id') {
-      throw new TablesDbError('general_query_invalid', `Invalid query: Attribute not found in schema: ${attribute}`);
+      throw new AppwriteError('general_query_invalid', `Invalid query: Attribute not found in schema: ${attribute}`);
     }
     const read = (row: RowRecord): unknown => (attribute === '$id' ? row.id : row.data[attribute]);
     const comparable = (value: unknown): number | string | unknown =>
@@ -389,7 +353,7 @@ function parseRowQueries(spec: DoubleTableSpec, raw: unknown): (row: RowRecord) 
         filters.push(compare((a, b) => a >= b));
         break;
       default:
-        throw new TablesDbError('general_query_invalid', `Invalid query method: ${method}`);
+        throw new AppwriteError('general_query_invalid', `Invalid query method: ${method}`);
     }
   }
   return (row) => filters.every((filter) => filter(row));
