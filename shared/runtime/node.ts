@@ -88,6 +88,8 @@ export function clientIpFrom(socketAddress: string | undefined, forwardedFor: st
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningNodeServer> {
   const { env, functions, logger = createLogger(console.log, console.error) } = options;
   const settings = parseConfig(nodeServerSchema, env);
+  // On a server someone is watching start, a bad variable stops it here, before it serves anything.
+  for (const fn of functions) parseConfig(fn.configSchema, env);
   const configured = appwriteVariables.filter((name) => env[name]?.trim());
   if (configured.length > 0 && configured.length < appwriteVariables.length) {
     const missing = appwriteVariables.filter((name) => !configured.includes(name));
