@@ -95,7 +95,7 @@ describe('client IP on the Node server', () => {
 
   it('cannot be dodged with a forged X-Forwarded-For', async () => {
     const server = await startNodeServer({
-      env: { PORT: '0', PASSWORD_LIMIT_LOGIN_IP: '2/60' },
+      env: { PORT: '0', PASSWORD_LIMIT_LOGIN_IP: '2/86400' },
       functions: kitFunctions,
       logger: silentLogger,
       embeddedPasswordHashOptions: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
@@ -117,7 +117,7 @@ describe('client IP on the Node server', () => {
 
   it('uses the address a trusted proxy reports when TRUST_PROXY_HOPS is set', async () => {
     const server = await startNodeServer({
-      env: { PORT: '0', PASSWORD_LIMIT_LOGIN_IP: '2/60', TRUST_PROXY_HOPS: '1' },
+      env: { PORT: '0', PASSWORD_LIMIT_LOGIN_IP: '2/86400', TRUST_PROXY_HOPS: '1' },
       functions: kitFunctions,
       logger: silentLogger,
     });

@@ -127,3 +127,52 @@ describe('Worker in workerd', () => {
     expect(logged).not.toContain(inject('appwriteApiKey'));
   });
 });
+
+describe('Worker rate limits (Durable Object store)', () => {
+  async function call(testEnv: Record<string, unknown>, body: unknown, headers: Record<string, string>): Promise<Response> {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      new Request(`${origin}/password/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
+      testEnv,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return response;
+  }
+
+  // Windows here are a day long: fixed windows are aligned to the clock, and a minute-long one could
+  // end in the middle of a test and let a request through.
+  it('throttles one account across many CF-Connecting-IP addresses', async () => {
+    const accountEnv = { ...env, PASSWORD_LIMIT_ACCOUNT: '5/86400' };
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 6; i++) {
+      last = await call(accountEnv, { username: 'worker-target', password: 'guess guess guess' }, { 'cf-connecting-ip': `198.51.100.${i}` });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await last!.json()).toEqual({ message: 'Too many attempts. Try again later.', code: 429, type: 'rate_limited' });
+  });
+
+  it('limits per CF-Connecting-IP, whatever X-Forwarded-For says', async () => {
+    const tightEnv = { ...env, PASSWORD_LIMIT_LOGIN_IP: '2/86400' };
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await call(tightEnv, { username: `worker-spray${i}`, password: 'guess guess guess' }, {
+        'cf-connecting-ip': '192.0.2.44',
+        'x-forwarded-for': `203.0.113.${i}`,
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+  });
+
+  it('fails closed with 503 when the RATE_LIMITER binding is missing', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { RATE_LIMITER: _, ...withoutLimiter } = env as Record<string, unknown>;
+    const response = await call(withoutLimiter, { username: 'worker-alice', password: 'correct horse battery staple' }, { 'cf-connecting-ip': '192.0.2.45' });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: 503, type: 'rate_limiter_unavailable' });
+  });
+});
