@@ -84,6 +84,19 @@ describe('npm start with a bad configuration', () => {
   }, 60_000);
 });
 
+/** Three failed logins from this socket, each claiming another address in X-Forwarded-For. */
+async function loginsWithForwardedFor(baseUrl: string): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const response = await fetch(`${baseUrl}/password/login`, {
+      ...json({ username: `someone${i}`, password: 'wrong password here' }),
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}` },
+    });
+    statuses.push(response.status);
+  }
+  return statuses;
+}
+
 describe('client IP on the Node server', () => {
   it('ignores X-Forwarded-For unless told how many proxies to trust', () => {
     expect(clientIpFrom('10.0.0.2', '198.51.100.4', 0)).toBe('10.0.0.2');
@@ -101,14 +114,7 @@ describe('client IP on the Node server', () => {
       embeddedPasswordHashOptions: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
     });
     try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const response = await fetch(`${server.url}/password/login`, {
-          ...json({ username: `someone${i}`, password: 'wrong password here' }),
-          headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}` },
-        });
-        statuses.push(response.status);
-      }
+      const statuses = await loginsWithForwardedFor(server.url);
       expect(statuses).toEqual([401, 401, 429]);
     } finally {
       await server.close();
@@ -122,14 +128,7 @@ describe('client IP on the Node server', () => {
       logger: silentLogger,
     });
     try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const response = await fetch(`${server.url}/password/login`, {
-          ...json({ username: `someone${i}`, password: 'wrong password here' }),
-          headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}` },
-        });
-        statuses.push(response.status);
-      }
+      const statuses = await loginsWithForwardedFor(server.url);
       expect(statuses).toEqual([401, 401, 401]);
     } finally {
       await server.close();
