@@ -11,7 +11,7 @@
 import { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../platform.js';
-import { counterName, retryAfterHeader, type ConsumeResult, type RateLimitRule, type RateLimitStore } from './store.js';
+import { retryAfterHeader, type ConsumeResult, type RateLimitRule, type RateLimitStore } from './store.js';
 
 /** One thing to limit: e.g. scope `login.account`, subject `acct:username:…`, rules `5/60,20/3600`. */
 export interface LimitCheck {
@@ -41,23 +41,25 @@ export interface RateLimitGuard {
  */
 export function createRateLimitGuard(deps: { store: RateLimitStore; clock: Clock; logger: Logger }): RateLimitGuard {
   const { store, clock, logger } = deps;
-  const keyOf = (check: LimitCheck, rule: RateLimitRule) => counterName(`${check.scope}|${check.subject}`, rule);
+  // Stores name each counter after its key and rule, so one key serves every rule of a check.
+  const keyOf = (check: LimitCheck) => `${check.scope}|${check.subject}`;
 
   return {
     async enforce(checks) {
       for (const check of checks) {
+        // One rule at a time, stopping at the first refusal: a refused attempt must not also use up
+        // the longer windows, or retrying during a short delay would stretch the lockout.
         for (const rule of check.rules) {
-          const result = await store.consume(keyOf(check, rule), rule);
-          if (!result.allowed) {
-            const refusal = rateLimited(result, rule, clock.now());
-            logger.warn('rate_limited', { scope: check.scope, rule: `${rule.limit}/${rule.windowSeconds}`, retryAfter: refusal.headers['Retry-After'] });
-            throw refusal;
-          }
+          const result = await store.consume(keyOf(check), rule);
+          if (result.allowed) continue;
+          const refusal = rateLimited(result, rule, clock.now());
+          logger.warn('rate_limited', { scope: check.scope, rule: `${rule.limit}/${rule.windowSeconds}`, retryAfter: refusal.headers['Retry-After'] });
+          throw refusal;
         }
       }
     },
     async clear(checks) {
-      await Promise.all(checks.flatMap((check) => check.rules.map((rule) => store.reset(keyOf(check, rule), rule))));
+      await Promise.all(checks.flatMap((check) => check.rules.map((rule) => store.reset(keyOf(check), rule))));
     },
   };
 }
