@@ -35,8 +35,11 @@ export interface FunctionAppOptions {
   logger: Logger;
   /** Largest accepted request body in bytes. Default 16 KiB: login bodies are tiny. */
   maxBodyBytes?: number;
-  /** Origins allowed by CORS; `['*']` allows any (safe here: no cookies or ambient credentials). */
-  corsOrigins?: string[];
+  /**
+   * Origins allowed by CORS; `['*']` allows any (safe here: no cookies or ambient credentials).
+   * `null` adds no CORS at all, for an app that only mounts functions which answer CORS themselves.
+   */
+  corsOrigins?: string[] | null;
 }
 
 /**
@@ -57,7 +60,9 @@ export function createFunctionApp(options: FunctionAppOptions): Hono<KitEnv> {
     // Responses may carry token secrets: no cache anywhere may keep them.
     c.header('Cache-Control', 'no-store');
   });
-  app.use(cors({ origin: corsOrigins.includes('*') ? '*' : corsOrigins, allowMethods: ['POST', 'GET', 'OPTIONS'] }));
+  if (corsOrigins) {
+    app.use(cors({ origin: corsOrigins.includes('*') ? '*' : corsOrigins, allowMethods: ['POST', 'GET', 'OPTIONS'] }));
+  }
   app.use(
     methodNotAllowed({
       app,

@@ -42,7 +42,8 @@ export function buildFunctionApp(fn: KitFunction, env: EnvSource, platform: Plat
  * ```
  */
 export function mountFunctions(functions: readonly KitFunction[], env: EnvSource, platform: Platform): Hono<KitEnv> {
-  const root = createFunctionApp({ logger: platform.logger });
+  // No CORS here: each function answers it from its own CORS_ALLOWED_ORIGINS.
+  const root = createFunctionApp({ logger: platform.logger, corsOrigins: null });
   root.get('/health', (c) => c.json({ status: 'ok', functions: functions.map((fn) => fn.name) }));
   for (const fn of functions) root.route(`/${fn.name}`, buildFunctionApp(fn, env, platform));
   return root;
