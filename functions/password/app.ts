@@ -68,12 +68,14 @@ export function createPasswordApp(config: PasswordConfig, platform: Platform) {
     subject: clientIpKey(clientIp),
     rules,
   });
-  // Keyed on the typed username, never on whether the account exists, so limits cannot enumerate users.
-  const byAccount = async (username: string): Promise<LimitCheck> => ({
-    scope: 'password.account',
-    subject: await accountKey('username', username),
-    rules: config.PASSWORD_LIMIT_ACCOUNT,
-  });
+  // Keyed on the typed username, never on whether the account exists, so limits cannot enumerate
+  // users. Two checks: the delays a success clears, and the cap it does not.
+  const byAccount = async (username: string) => {
+    const subject = await accountKey('username', username);
+    const delays: LimitCheck = { scope: 'password.account', subject, rules: config.PASSWORD_LIMIT_ACCOUNT };
+    const cap: LimitCheck = { scope: 'password.account-cap', subject, rules: config.PASSWORD_LIMIT_ACCOUNT_CAP };
+    return { delays, cap };
+  };
 
   /**
    * Resolves the user behind a username and password, or throws `invalid_credentials`.
@@ -116,9 +118,9 @@ export function createPasswordApp(config: PasswordConfig, platform: Platform) {
     const { username, password } = c.req.valid('json');
     const account = await byAccount(username);
     // Before any argon2 work: a throttled request costs a counter increment, not 64 MiB of hashing.
-    await guard.enforce([byIp('password.login.ip', c.env?.clientIp, config.PASSWORD_LIMIT_LOGIN_IP), account]);
+    await guard.enforce([byIp('password.login.ip', c.env?.clientIp, config.PASSWORD_LIMIT_LOGIN_IP), account.delays, account.cap]);
     const user = await authenticate(username, password);
-    await guard.clear([account]);
+    await guard.clear([account.delays]);
     const token = await users.createToken(user.id, {
       length: config.PASSWORD_TOKEN_LENGTH,
       expire: config.PASSWORD_TOKEN_EXPIRE,
@@ -130,9 +132,9 @@ export function createPasswordApp(config: PasswordConfig, platform: Platform) {
   app.post('/change', jsonBody(changeSchema), async (c) => {
     const { username, currentPassword, newPassword } = c.req.valid('json');
     const account = await byAccount(username);
-    await guard.enforce([byIp('password.change.ip', c.env?.clientIp, config.PASSWORD_LIMIT_CHANGE_IP), account]);
+    await guard.enforce([byIp('password.change.ip', c.env?.clientIp, config.PASSWORD_LIMIT_CHANGE_IP), account.delays, account.cap]);
     const user = await authenticate(username, currentPassword);
-    await guard.clear([account]);
+    await guard.clear([account.delays]);
     try {
       await users.updatePassword(user.id, newPassword);
     } catch (error) {

@@ -16,12 +16,17 @@ export const passwordConfigSchema = z.object({
   /** Whether `/change` logs the user out of every existing session. */
   PASSWORD_CHANGE_REVOKES_SESSIONS: envBool(true),
   /**
-   * Attempts per account (normalised username) on `/login` and `/change`, counted before the
-   * password is checked and cleared by a success. Windows nest, so delays grow: after 5 attempts
-   * wait out the minute, after 10 the quarter hour, after 20 the hour. At most ~40 guesses can
-   * fall inside any rolling hour (two adjacent fixed windows), far below NIST's 100.
+   * Growing delays per account (normalised username) on `/login` and `/change`: attempts counted
+   * before the password is checked, and cleared by a success. After 5 attempts wait out the minute,
+   * after 10 the quarter hour.
    */
-  PASSWORD_LIMIT_ACCOUNT: envRateLimitRules('5/60,10/900,20/3600'),
+  PASSWORD_LIMIT_ACCOUNT: envRateLimitRules('5/60,10/900'),
+  /**
+   * The hard cap per account: attempts, successful ones included, and never cleared by a success,
+   * so a legitimate login cannot refund an attacker's guesses. At most twice this (two adjacent fixed
+   * windows) can fall inside any rolling hour: 40, far below NIST's 100.
+   */
+  PASSWORD_LIMIT_ACCOUNT_CAP: envRateLimitRules('20/3600'),
   /** Login attempts per client IP (IPv6 per /64), across all accounts: stops one host spraying many accounts. */
   PASSWORD_LIMIT_LOGIN_IP: envRateLimitRules('20/60,200/3600'),
   /** Password changes per client IP. */

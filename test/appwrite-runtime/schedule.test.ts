@@ -31,12 +31,13 @@ const headers = (trigger: string) => ({
 
 it('a scheduled execution deletes the counters of ended windows and keeps the live ones', async () => {
   const entry = createAppwriteEntry(passwordFunction, {
-    // A one-second per-IP window ends during the test; the day-long per-account one does not.
+    // A one-second per-IP window ends during the test; the day-long per-account ones do not.
     env: {
       APPWRITE_FUNCTION_API_ENDPOINT: endpoint,
       APPWRITE_FUNCTION_PROJECT_ID: PROJECT_ID,
       PASSWORD_LIMIT_LOGIN_IP: '100/1',
       PASSWORD_LIMIT_ACCOUNT: '5/86400',
+      PASSWORD_LIMIT_ACCOUNT_CAP: '20/86400',
     },
   });
   const login = await invokeOpenRuntimes(entry, {

@@ -102,6 +102,22 @@ describe('per-account throttling', () => {
     expect(verified).toBeGreaterThanOrEqual(10);
   });
 
+  it('does not let the owner\'s successful logins refund an attacker\'s guesses', async () => {
+    const { call, hashes } = setup();
+    await call('/register', { username: 'victim', password: PASSWORD });
+    let guesses = 0;
+    let ownerLogins = 0;
+    // An attacker guessing as fast as allowed while the owner logs in every minute, for one clock hour.
+    for (let second = 0; second < 3600; second += 10) {
+      if ((await call('/login', { username: 'victim', password: 'wrong wrong wrong' }, '192.0.2.66')).status === 401) guesses++;
+      if (second % 60 === 30 && (await call('/login', { username: 'victim', password: PASSWORD })).status === 200) ownerLogins++;
+      dev.clock.advance(10);
+    }
+    expect(guesses + ownerLogins).toBe(20); // PASSWORD_LIMIT_ACCOUNT_CAP: 20 attempts an hour, whoever makes them
+    expect(hashes).toHaveLength(20);
+    expect(guesses).toBeGreaterThan(0);
+  });
+
   it('lets the right password in once the throttle expires, and a success resets the count', async () => {
     const { call, hashes } = setup();
     await call('/register', { username: 'victim', password: PASSWORD });
