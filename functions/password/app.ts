@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { KitError } from '../../shared/errors.js';
 import { createFunctionApp, jsonBody } from '../../shared/http.js';
-import { DUMMY_ARGON2ID_HASH, isArgon2Hash } from '../../shared/passwords/verifier.js';
+import { argon2Parameters, DUMMY_ARGON2ID_HASH, isCheaperThanDummy } from '../../shared/passwords/verifier.js';
 import type { Platform } from '../../shared/platform.js';
 import { createRateLimitGuard, type LimitCheck } from '../../shared/rate-limit/guard.js';
 import { accountKey, clientIpKey } from '../../shared/rate-limit/keys.js';
@@ -79,19 +79,22 @@ export function createPasswordApp(config: PasswordConfig, platform: Platform) {
 
   /**
    * Resolves the user behind a username and password, or throws `invalid_credentials`.
-   * Every failure path runs one argon2 verification, so unknown, blocked and password-less
-   * accounts cost the same time as a wrong password.
+   * Every path costs at least the dummy verification, so unknown, blocked, password-less and
+   * old-hash accounts take about as long as a wrong password.
    */
   async function authenticate(username: string, password: string): Promise<UserRecord> {
     const user = await users.get(await userIdForUsername(username));
-    const storedHash = user?.passwordHash && isArgon2Hash(user.passwordHash) ? user.passwordHash : null;
+    const parameters = user?.passwordHash ? argon2Parameters(user.passwordHash) : null;
+    const storedHash = parameters ? user!.passwordHash! : null;
     // A blocked user's own hash is checked too, so blocking shows in neither the answer nor its timing.
     const matches = await passwordVerifier.verify(storedHash ?? DUMMY_ARGON2ID_HASH, password);
-    if (user && storedHash && matches && user.enabled) return user;
+    // A hash from an older Appwrite (m=2048) answers in a millisecond: pad it to the dummy's cost.
+    if (parameters !== null && isCheaperThanDummy(parameters)) await passwordVerifier.verify(DUMMY_ARGON2ID_HASH, password);
     if (user?.passwordHash && !storedHash) {
       logger.warn('unsupported_password_hash', { userId: user.id, algorithm: user.hashAlgorithm });
     }
-    throw invalidCredentials();
+    if (!user || !storedHash || !matches || !user.enabled) throw invalidCredentials();
+    return user;
   }
 
   const app = createFunctionApp({ logger, corsOrigins: config.CORS_ALLOWED_ORIGINS });

@@ -5,11 +5,11 @@
  * @module
  */
 import { verify } from '@node-rs/argon2';
-import type { PasswordVerifier } from './verifier.js';
+import { argon2Parameters, type PasswordVerifier } from './verifier.js';
 
 /**
- * Verifies PHC argon2 hashes with `@node-rs/argon2`, reading the parameters from the hash.
- * Its comparison of the derived key is constant-time.
+ * Verifies PHC argon2 hashes with `@node-rs/argon2`, reading the parameters from the hash; a hash
+ * over `ARGON2_LIMITS` is refused unread. Its comparison of the derived key is constant-time.
  *
  * @example
  * ```ts
@@ -18,6 +18,7 @@ import type { PasswordVerifier } from './verifier.js';
  */
 export const nodeArgon2Verifier: PasswordVerifier = {
   async verify(phcHash, password) {
+    if (argon2Parameters(phcHash) === null) return false;
     try {
       return await verify(phcHash, password);
     } catch {

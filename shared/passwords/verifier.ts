@@ -92,7 +92,54 @@ export function limitVerifier(verifier: PasswordVerifier, gate: ConcurrencyLimit
 export const DUMMY_ARGON2ID_HASH =
   '$argon2id$v=19$m=65536,t=4,p=3$IioOVM9WlAji2hABrA3+FA$6kQ8ay/M8pD4VAjBv+ka25d9i5qcTfqw0tvfo5LwXLM';
 
-/** Whether a PHC string is an argon2 hash this kit can verify. */
-export function isArgon2Hash(phcHash: string): boolean {
-  return /^\$argon2(id|i|d)\$/.test(phcHash);
+/** The cost parameters of an argon2 PHC hash. */
+export interface Argon2Parameters {
+  variant: 'argon2id' | 'argon2i' | 'argon2d';
+  memoryKiB: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+/**
+ * The most any stored hash may ask for. Appwrite's own parameters (m=65536, t=4, p=3) are the
+ * ceiling for memory, so the argon2 concurrency limit really bounds memory at limit x 64 MiB: a
+ * hash asking for more (an import gone wrong, a tampered record) is a failed match, not an OOM.
+ */
+export const ARGON2_LIMITS = { maxMemoryKiB: 65_536, maxTimeCost: 16, maxParallelism: 16 } as const;
+
+const phcPrefix = /^\$(argon2id|argon2i|argon2d)\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+
+/**
+ * The parameters of an argon2 (v=19) PHC hash this kit will verify, or `null` for anything else:
+ * another algorithm, a malformed string, or costs above {@link ARGON2_LIMITS}.
+ *
+ * @example
+ * ```ts
+ * argon2Parameters('$argon2id$v=19$m=65536,t=4,p=3$c2FsdA$aGFzaA'); // { variant: 'argon2id', memoryKiB: 65536, timeCost: 4, parallelism: 3 }
+ * argon2Parameters('$2y$10$...'); // null (bcrypt)
+ * ```
+ */
+export function argon2Parameters(phcHash: string): Argon2Parameters | null {
+  const match = phcPrefix.exec(phcHash);
+  if (!match) return null;
+  const [, variant, m, t, p] = match;
+  const parameters = { variant: variant as Argon2Parameters['variant'], memoryKiB: Number(m), timeCost: Number(t), parallelism: Number(p) };
+  if (parameters.memoryKiB > ARGON2_LIMITS.maxMemoryKiB || parameters.timeCost > ARGON2_LIMITS.maxTimeCost) return null;
+  if (parameters.parallelism < 1 || parameters.parallelism > ARGON2_LIMITS.maxParallelism) return null;
+  return parameters;
+}
+
+const dummyParameters = argon2Parameters(DUMMY_ARGON2ID_HASH)!;
+
+/**
+ * Whether a hash costs less to verify than the dummy an unknown user is checked against. Such a
+ * user would answer faster than a missing one, so the login runs the dummy as well.
+ *
+ * @example
+ * ```ts
+ * isCheaperThanDummy(argon2Parameters('$argon2id$v=19$m=2048,t=4,p=3$...')!); // true: an older Appwrite's hash
+ * ```
+ */
+export function isCheaperThanDummy(parameters: Argon2Parameters): boolean {
+  return parameters.memoryKiB * parameters.timeCost < dummyParameters.memoryKiB * dummyParameters.timeCost;
 }

@@ -9,7 +9,7 @@
  * @module
  */
 import { argon2d, argon2i, argon2id, setWASMModules } from 'argon2-wasm-edge';
-import type { PasswordVerifier } from './verifier.js';
+import { argon2Parameters, type Argon2Parameters, type PasswordVerifier } from './verifier.js';
 
 /** The two precompiled modules `argon2-wasm-edge` needs. */
 export interface Argon2WasmModules {
@@ -17,53 +17,31 @@ export interface Argon2WasmModules {
   blake2bWASM: WebAssembly.Module;
 }
 
-/**
- * Upper bounds on the parameters read from a hash. A hash beyond them verifies as `false`
- * instead of being computed: the Worker isolate has 128 MB shared by every request in flight,
- * and an out-of-memory kills all of them, not just the login that asked for too much.
- */
-export interface Argon2Limits {
-  /** Largest `m` in KiB. Default 65536 (64 MiB): Appwrite's own default, the largest it writes. */
-  maxMemoryKiB: number;
-  /** Largest `t`. Default 16. */
-  maxTimeCost: number;
-  /** Largest `p`. Default 16. */
-  maxParallelism: number;
-}
-
-const defaultLimits: Argon2Limits = { maxMemoryKiB: 65_536, maxTimeCost: 16, maxParallelism: 16 };
-
 const derive = { argon2id, argon2i, argon2d } as const;
 
-/** A PHC argon2 string: `$argon2id$v=19$m=65536,t=4,p=3$<salt>$<hash>`, unpadded standard base64. */
-const phcPattern = /^\$(argon2id|argon2i|argon2d)\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{6,})$/;
+/** The salt and derived key of a PHC argon2 string: `...$<salt>$<hash>`, unpadded standard base64. */
+const saltAndKey = /\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{6,})$/;
 
-interface ParsedHash {
-  variant: keyof typeof derive;
-  memoryKiB: number;
-  timeCost: number;
-  parallelism: number;
+interface ParsedHash extends Argon2Parameters {
   salt: Uint8Array;
   key: Uint8Array;
 }
 
-/** Reads a PHC argon2 string, or `null` when it is not one this verifier accepts. */
-function parsePhc(phcHash: string, limits: Argon2Limits): ParsedHash | null {
-  const match = phcPattern.exec(phcHash);
-  if (!match) return null;
-  const [, variant, m, t, p, saltText, keyText] = match;
-  const memoryKiB = Number(m);
-  const timeCost = Number(t);
-  const parallelism = Number(p);
-  if (memoryKiB > limits.maxMemoryKiB || timeCost > limits.maxTimeCost) return null;
-  if (parallelism < 1 || parallelism > limits.maxParallelism) return null;
-  const salt = decodeBase64(saltText!);
-  const key = decodeBase64(keyText!);
+/**
+ * Reads a PHC argon2 string, or `null` when it is not one this verifier accepts. The cost caps
+ * (`ARGON2_LIMITS`) matter most here: the Worker isolate has 128 MB shared by every request in
+ * flight, and an out-of-memory kills all of them, not just the login that asked for too much.
+ */
+function parsePhc(phcHash: string): ParsedHash | null {
+  const parameters = argon2Parameters(phcHash);
+  const match = saltAndKey.exec(phcHash);
+  if (parameters === null || !match) return null;
+  const salt = decodeBase64(match[1]!);
+  const key = decodeBase64(match[2]!);
   if (salt === null || key === null) return null;
-  return { variant: variant as ParsedHash['variant'], memoryKiB, timeCost, parallelism, salt, key };
+  return { ...parameters, salt, key };
 }
 
-/** Unpadded standard base64 to bytes, or `null` when the text is not valid base64. */
 function decodeBase64(text: string): Uint8Array | null {
   if (text.length % 4 === 1) return null;
   try {
@@ -106,13 +84,12 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
  * await verifier.verify('$argon2id$v=19$m=65536,t=4,p=3$...', 'correct horse');
  * ```
  */
-export function createWasmArgon2Verifier(modules: Argon2WasmModules, limits: Partial<Argon2Limits> = {}): PasswordVerifier {
+export function createWasmArgon2Verifier(modules: Argon2WasmModules): PasswordVerifier {
   // The library keeps modules in one module-level cache; with them in place it never compiles bytes.
   void setWASMModules(modules);
-  const bounds = { ...defaultLimits, ...limits };
   return {
     async verify(phcHash, password) {
-      const parsed = parsePhc(phcHash, bounds);
+      const parsed = parsePhc(phcHash);
       if (parsed === null) return false;
       try {
         const derived = await derive[parsed.variant]({

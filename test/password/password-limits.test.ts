@@ -18,7 +18,9 @@ import { PROJECT_ID, SERVER_KEY, startDevAppwrite, type RunningDevAppwrite } fro
 
 let dev: RunningDevAppwrite;
 beforeAll(async () => {
-  dev = await startDevAppwrite();
+  // Appwrite's real argon2 costs: the tests count verifications, and a hash cheaper than the dummy
+  // is padded with a second one.
+  dev = await startDevAppwrite({ hashing: 'appwrite-default' });
 });
 afterAll(() => dev.close());
 beforeEach(() => dev.reset());
@@ -58,7 +60,7 @@ function setup(env: EnvSource = {}, overrides: Partial<Platform> = {}) {
 const PASSWORD = 'correct horse battery';
 
 describe('the same work for every failed login', () => {
-  it('verifies against a dummy hash for unknown, password-less and non-argon2 users; against the real hash for blocked ones', async () => {
+  it('verifies against a dummy hash for unknown and password-less users; against the real hash for blocked ones', async () => {
     const { call, hashes } = setup();
     expect((await call('/register', { username: 'blocked', password: PASSWORD })).status).toBe(201);
     const blocked = (await dev.users().list()).users[0]!;
@@ -72,6 +74,30 @@ describe('the same work for every failed login', () => {
       expect(await response.json()).toEqual({ message: 'Invalid username or password.', code: 401, type: 'invalid_credentials' });
     }
     expect(hashes).toEqual([DUMMY_ARGON2ID_HASH, DUMMY_ARGON2ID_HASH, blocked.password]);
+  });
+
+  it('pads a hash from an older, cheaper Appwrite with the dummy, and refuses unsupported or oversized hashes', async () => {
+    const { call, hashes } = setup();
+    const { userIdForUsername } = await import('../../functions/password/username.js');
+    const fixture = (await import('../fixtures/appwrite-hashes.json', { with: { type: 'json' } })).default;
+    const legacy = fixture.hashes.find((entry) => entry.label === 'appwrite-legacy')!;
+    const storedAs = async (username: string, hash: string) => {
+      await dev.users().create({ userId: await userIdForUsername(username) });
+      dev.store.users.get(await userIdForUsername(username))!.password = hash;
+    };
+    await storedAs('legacy', legacy.hash);
+    await storedAs('bcrypt', '$2y$10$abcdefghijklmnopqrstuu5rqzM7s1dn7Z1p0O2cvJ0t1J8a5XhEi');
+    await storedAs('huge', legacy.hash.replace('m=2048', 'm=1048576'));
+
+    expect((await call('/login', { username: 'legacy', password: 'wrong wrong wrong' })).status).toBe(401);
+    expect(hashes.splice(0)).toEqual([legacy.hash, DUMMY_ARGON2ID_HASH]);
+    expect((await call('/login', { username: 'legacy', password: legacy.password })).status).toBe(200);
+    expect(hashes.splice(0)).toEqual([legacy.hash, DUMMY_ARGON2ID_HASH]);
+
+    for (const username of ['bcrypt', 'huge']) {
+      expect((await call('/login', { username, password: legacy.password })).status).toBe(401);
+      expect(hashes.splice(0)).toEqual([DUMMY_ARGON2ID_HASH]);
+    }
   });
 });
 
