@@ -24,6 +24,7 @@ export const errorStatus = {
   appwrite_unavailable: 503,
   rate_limiter_unavailable: 503,
   server_busy: 503,
+  sessions_not_revoked: 503,
 } as const;
 
 /** A stable, machine-readable error type. */

@@ -97,6 +97,26 @@ export function createPasswordApp(config: PasswordConfig, platform: Platform) {
     return user;
   }
 
+  /**
+   * Ends every session after a password change, retrying once. The password is already changed by
+   * then, so a failure must not look like an ordinary error the client retries with the old password:
+   * it gets its own type and says what to do.
+   */
+  async function revokeSessions(userId: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await users.deleteSessions(userId);
+      } catch (error) {
+        if (attempt < 2) continue;
+        logger.error('sessions_not_revoked', { userId, error: error instanceof KitError ? error.type : 'unknown' });
+        throw new KitError(
+          'sessions_not_revoked',
+          'The password was changed, but other sessions could not be signed out. Change it again with the new password to retry.',
+        );
+      }
+    }
+  }
+
   const app = createFunctionApp({ logger, corsOrigins: config.CORS_ALLOWED_ORIGINS });
 
   app.post('/register', jsonBody(registerSchema), async (c) => {
@@ -144,7 +164,7 @@ export function createPasswordApp(config: PasswordConfig, platform: Platform) {
       if (error instanceof PasswordPolicyError) throw new KitError('password_rejected', error.message);
       throw error;
     }
-    if (config.PASSWORD_CHANGE_REVOKES_SESSIONS) await users.deleteSessions(user.id);
+    if (config.PASSWORD_CHANGE_REVOKES_SESSIONS) await revokeSessions(user.id);
     logger.info('password_changed', { userId: user.id });
     return c.body(null, 204);
   });

@@ -1,0 +1,53 @@
+/**
+ * `/change` when ending the other sessions fails after the password was already changed.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createPasswordApp } from '../../functions/password/app.js';
+import { passwordConfigSchema } from '../../functions/password/config.js';
+import { createAppwriteUsers } from '../../shared/appwrite-users.js';
+import { parseConfig } from '../../shared/config.js';
+import { KitError } from '../../shared/errors.js';
+import { silentLogger } from '../../shared/log.js';
+import { nodeArgon2Verifier } from '../../shared/passwords/node-argon2.js';
+import { createMemoryStore } from '../../shared/rate-limit/memory-store.js';
+import { PROJECT_ID, SERVER_KEY, startDevAppwrite, type RunningDevAppwrite } from '../dev-appwrite/harness.js';
+
+let dev: RunningDevAppwrite;
+beforeAll(async () => {
+  dev = await startDevAppwrite();
+});
+afterAll(() => dev.close());
+
+it('says the password changed but sessions survived, after one retry, when revocation keeps failing', async () => {
+  const users = createAppwriteUsers(
+    { APPWRITE_ENDPOINT: dev.endpoint, APPWRITE_PROJECT_ID: PROJECT_ID, APPWRITE_API_KEY: SERVER_KEY, APPWRITE_TIMEOUT_MS: 5000 },
+    silentLogger,
+  );
+  let revocations = 0;
+  const app = createPasswordApp(parseConfig(passwordConfigSchema, {}), {
+    logger: silentLogger,
+    clock: dev.clock,
+    passwordVerifier: nodeArgon2Verifier,
+    rateLimitStore: createMemoryStore({ clock: dev.clock }),
+    users: {
+      ...users,
+      deleteSessions: async () => {
+        revocations++;
+        throw new KitError('appwrite_unavailable', 'Appwrite is unavailable. Try again later.');
+      },
+    },
+  });
+  const post = (path: string, body: unknown) =>
+    app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, { clientIp: '198.51.100.1' });
+
+  expect((await post('/register', { username: 'changer', password: 'first password 1' })).status).toBe(201);
+  const changed = await post('/change', { username: 'changer', currentPassword: 'first password 1', newPassword: 'second password 2' });
+  expect(changed.status).toBe(503);
+  expect(await changed.json()).toEqual({
+    message: 'The password was changed, but other sessions could not be signed out. Change it again with the new password to retry.',
+    code: 503,
+    type: 'sessions_not_revoked',
+  });
+  expect(revocations).toBe(2);
+  expect((await post('/login', { username: 'changer', password: 'second password 2' })).status).toBe(200);
+});
