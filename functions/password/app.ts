@@ -18,20 +18,25 @@ import { PasswordPolicyError, UserAlreadyExistsError, type UserRecord } from '..
 import type { PasswordConfig } from './config.js';
 import { userIdForUsername, usernameSchema } from './username.js';
 
-/** Shortest and longest password, in characters (NIST 800-63B / ASVS: at least 8, allow 64+). */
+/** Shortest password in characters, longest in bytes of UTF-8 (NIST 800-63B / ASVS: at least 8, allow 64+). */
 export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 256;
+export const PASSWORD_MAX_BYTES = 256;
 
 /**
  * A password as typed. NFKC-normalised (NIST 800-63B 5.1.1.2) so the same password typed on two
  * keyboards matches; otherwise verified exactly: no trimming, no truncation, no composition rules.
+ * The ceiling is in bytes because Appwrite counts bytes (PHP `strlen`): 256 ASCII characters, or
+ * 85 in a script of three-byte characters.
  */
 const passwordSchema = z
   .string()
-  .max(PASSWORD_MAX * 4)
+  .max(PASSWORD_MAX_BYTES * 4)
   .transform((value) => value.normalize('NFKC'))
   .refine((value) => [...value].length >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
-  .refine((value) => [...value].length <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`);
+  .refine(
+    (value) => new TextEncoder().encode(value).byteLength <= PASSWORD_MAX_BYTES,
+    `must be at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 (256 plain letters; fewer accented or non-Latin ones)`,
+  );
 
 const registerSchema = z.object({
   username: usernameSchema,

@@ -168,7 +168,8 @@ export function phone(value: unknown, name: string): string {
 }
 
 /**
- * A plaintext password of 8 to 256 characters (Appwrite's `Password` validator).
+ * A plaintext password of 8 to 256 bytes of UTF-8: Appwrite's `Password` validator counts with PHP's
+ * `strlen`, so 100 CJK characters (300 bytes) are too long for it.
  *
  * @example
  * ```ts
@@ -176,7 +177,8 @@ export function phone(value: unknown, name: string): string {
  * ```
  */
 export function password(value: unknown, name: string): string {
-  if (typeof value === 'string' && value.length >= 8 && value.length <= 256) return value;
+  const bytes = typeof value === 'string' ? new TextEncoder().encode(value).byteLength : 0;
+  if (typeof value === 'string' && bytes >= 8 && bytes <= 256) return value;
   throw invalidParam(name, 'Password must be between 8 and 256 characters long.');
 }
 

@@ -95,6 +95,7 @@ describe('users.create', () => {
   it.each([
     ['7 characters', 'x'.repeat(7)],
     ['257 characters', 'x'.repeat(257)],
+    ['86 three-byte characters (258 bytes; Appwrite counts bytes)', '密'.repeat(86)],
   ])('refuses a password of %s with a message naming `password`', async (_, password) => {
     const error = await failure(users.create({ userId: 'alice', password }));
 

@@ -144,6 +144,7 @@ describe('bad requests', () => {
     ['a missing field', { username: 'someone' }, 'password is required'],
     ['a short password', { username: 'someone', password: 'short' }, 'password: must be at least 8 characters'],
     ['a bad username', { username: 'no spaces allowed', password: 'long enough password' }, 'username: may contain only'],
+    ['a password over 256 bytes', { username: 'someone', password: '密'.repeat(86) }, 'password: must be at most 256 bytes'],
   ])('rejects %s with 400 invalid_request naming the field', async (_, body, fragment) => {
     const response = await post('/register', body);
     expect(response.status).toBe(400);
