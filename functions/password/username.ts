@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from 'zod';
+import { sha256Hex } from '../../shared/hash.js';
 
 /** Shortest and longest allowed username, in characters after normalisation. */
 export const USERNAME_MIN = 3;
@@ -52,7 +53,5 @@ export const usernameSchema = z
  * ```
  */
 export async function userIdForUsername(username: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`password-username:${username}`));
-  const hex = Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `pw-${hex.slice(0, 33)}`;
+  return `pw-${(await sha256Hex(`password-username:${username}`)).slice(0, 33)}`;
 }

@@ -37,7 +37,7 @@ import type { Logger } from '../log.js';
 import type { Clock } from '../platform.js';
 import { systemClock } from '../platform.js';
 import { RATE_LIMIT_DATABASE_ID, RATE_LIMIT_TABLE_ID } from './appwrite-table.js';
-import { toHex } from './keys.js';
+import { sha256Hex } from '../hash.js';
 import {
   checkConsumeInput,
   counterName,
@@ -83,8 +83,7 @@ const rowListSchema = z.object({ total: z.coerce.number().int().nonnegative() })
  * ```
  */
 export async function rateLimitRowId(key: string, rule: RateLimitRule, windowIndex: number): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${counterName(key, rule)}|${windowIndex}`));
-  return `rl${toHex(digest).slice(0, 34)}`;
+  return `rl${(await sha256Hex(`${counterName(key, rule)}|${windowIndex}`)).slice(0, 34)}`;
 }
 
 /**

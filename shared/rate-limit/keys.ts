@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { sha256Hex } from '../hash.js';
 
 /** The key of every request whose client IP is missing or malformed. */
 export const UNKNOWN_IP_KEY = 'ip:unknown';
@@ -116,43 +117,16 @@ export function clientIpKey(clientIp: string | null | undefined): string {
 /** The kinds of account identifier a key can be built from. */
 export type AccountKind = 'username' | 'user' | 'phone';
 
-/** Options of {@link accountKey}. */
-export interface AccountKeyOptions {
-  /** A secret that turns the hash into an HMAC, so keys cannot be linked back to accounts without it. */
-  secret?: string;
-}
-
 /**
- * The rate-limit key of an account identifier: its kind and 32 hex digits (128 bits) of a SHA-256
- * (or, with a secret, HMAC-SHA-256) of it. Pass identifiers already normalised (a normalised
- * username, an Appwrite user ID, an E.164 phone number) so that every spelling shares one key.
+ * The rate-limit key of an account identifier: its kind and 32 hex digits (128 bits) of its
+ * SHA-256, so no raw username or phone number is stored. Pass identifiers already normalised (a
+ * normalised username, an Appwrite user ID, an E.164 phone number) so every spelling shares a key.
  *
  * @example
  * ```ts
  * await accountKey('username', normaliseUsername(body.username)); // 'acct:username:3f1a…'
- * await accountKey('user', userId, { secret: config.RATE_LIMIT_KEY_SECRET });
  * ```
  */
-export async function accountKey(kind: AccountKind, identifier: string, options: AccountKeyOptions = {}): Promise<string> {
-  const data = new TextEncoder().encode(`kit-rate-limit:${kind}:${identifier}`);
-  let digest: ArrayBuffer;
-  if (options.secret) {
-    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(options.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    digest = await crypto.subtle.sign('HMAC', key, data);
-  } else {
-    digest = await crypto.subtle.digest('SHA-256', data);
-  }
-  return `acct:${kind}:${toHex(digest).slice(0, 32)}`;
-}
-
-/**
- * Lower-case hex of a byte buffer.
- *
- * @example
- * ```ts
- * toHex(new Uint8Array([1, 171]).buffer); // '01ab'
- * ```
- */
-export function toHex(buffer: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, '0')).join('');
+export async function accountKey(kind: AccountKind, identifier: string): Promise<string> {
+  return `acct:${kind}:${(await sha256Hex(`kit-rate-limit:${kind}:${identifier}`)).slice(0, 32)}`;
 }
