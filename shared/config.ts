@@ -86,7 +86,10 @@ export function envBool(defaultValue: boolean) {
 
 /** The variables that say which Appwrite project to talk to. */
 export const appwriteConnectionSchema = z.object({
-  APPWRITE_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL ending in /v1' }),
+  APPWRITE_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL ending in /v1' })
+    .refine((url) => URL.canParse(url) && /\/v1\/?$/.test(new URL(url).pathname), 'must end in /v1, e.g. https://cloud.appwrite.io/v1')
+    .transform((url) => url.replace(/\/$/, '')),
   APPWRITE_PROJECT_ID: z.string().min(1),
   APPWRITE_API_KEY: z.string().min(1),
   APPWRITE_TIMEOUT_MS: envInt({ min: 100, max: 60_000, default: 10_000 }),

@@ -18,6 +18,9 @@ try {
   console.log(`Listening on ${server.url}`);
   console.log(`Functions: ${kitFunctions.map((fn) => `${server.url}/${fn.name}`).join(', ')}`);
   console.log(`Talking to the ${where}`);
+  if (server.appwrite.embedded && !/^(127\.|::1$|localhost$)/.test(process.env['HOST'] ?? '127.0.0.1')) {
+    console.warn('Warning: the embedded Appwrite double is reachable beyond this machine (HOST is not loopback). It is for development only.');
+  }
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

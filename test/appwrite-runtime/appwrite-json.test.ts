@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { rateLimitDatabaseSpec, rateLimitTableSpec } from '../../shared/rate-limit/appwrite-table.js';
 
 // appwrite.json as the Appwrite CLI reads it. The CLI validates it with strict zod schemas, so an
 // unknown key fails `appwrite push`: keys below are those of appwrite/sdk-for-cli
@@ -43,6 +44,15 @@ describe('appwrite.json', () => {
       expect(fn['commands']).toMatch(/^npm ci\b.*&& npm run build:appwrite\b.*&& npm prune --omit=dev\b/);
       expect(fn['execute']).toContain('any');
       expect(fn['scopes']).toEqual(expect.arrayContaining(['users.read', 'users.write']));
+    }
+  });
+
+  it('declares the rate-limit table the Appwrite store uses, the scopes to reach it, and its hourly cleanup', () => {
+    expect(config['tablesDB']).toEqual([rateLimitDatabaseSpec]);
+    expect(config['tables']).toEqual([rateLimitTableSpec]);
+    for (const fn of config.functions) {
+      expect(fn['scopes']).toEqual(expect.arrayContaining(['rows.read', 'rows.write']));
+      expect(fn['schedule']).toMatch(/^\d+ \* \* \* \*$/);
     }
   });
 
