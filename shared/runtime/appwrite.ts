@@ -86,6 +86,12 @@ export const appwriteRuntimeSchema = z.object({
   // argon2id at Appwrite's parameters takes 64 MiB per verification: 2 fit the default 512 MB spec.
   ARGON2_MAX_CONCURRENCY: envInt({ min: 1, max: 64, default: 2 }),
   ARGON2_MAX_QUEUE: envInt({ min: 0, max: 10_000, default: 64 }),
+  /**
+   * The whole execution's budget. A login may make ten calls to Appwrite, each with its own
+   * `APPWRITE_TIMEOUT_MS`; past this the function answers 503 itself, before the function
+   * `timeout` in appwrite.json (15 s) has open-runtimes answer a bare 500.
+   */
+  REQUEST_TIMEOUT_MS: envInt({ min: 100, max: 900_000, default: 12_000 }),
 });
 
 /** Options of {@link createAppwriteEntry}. */
@@ -147,14 +153,32 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
       }
       const platform = createAppwritePlatform(connection, logger, argon2Verifier(settings));
       const app = buildFunctionApp(fn, env, platform);
-      const response = await app.fetch(toWebRequest(context.req), {
-        clientIp: headerValue(context.req.headers['x-appwrite-client-ip']) ?? null,
-      });
+      const response = await withDeadline(
+        Promise.resolve(app.fetch(toWebRequest(context.req), { clientIp: headerValue(context.req.headers['x-appwrite-client-ip']) ?? null })),
+        settings.REQUEST_TIMEOUT_MS,
+        logger,
+      );
       return await sendResponse(response, context.res);
     } catch (error) {
       return sendFailure(failureResponse(error, fn, logger), context.res);
     }
   };
+}
+
+/** The response, or a 503 once `ms` have passed; the work left running is abandoned to the runtime. */
+async function withDeadline(response: Promise<Response>, ms: number, logger: Logger): Promise<Response> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<Response>((resolve) => {
+    timer = setTimeout(() => {
+      logger.error('request_timeout', { timeoutMs: ms });
+      resolve(errorResponse(new KitError('appwrite_unavailable', 'Appwrite is unavailable. Try again later.')));
+    }, ms);
+  });
+  try {
+    return await Promise.race([response, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -160,4 +160,14 @@ describe('Appwrite failures', () => {
     expect(result.errors.join('\n')).toMatch(/timeout/);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
+
+  it('answers 503 itself when the whole execution outlives REQUEST_TIMEOUT_MS, before the runtime kills it', async () => {
+    const started = Date.now();
+    const result = await run(
+      validEnv({ APPWRITE_FUNCTION_API_ENDPOINT: hangingEndpoint, APPWRITE_TIMEOUT_MS: '10000', REQUEST_TIMEOUT_MS: '300' }),
+    );
+    expectUnavailable(result);
+    expect(result.errors.join('\n')).toMatch(/request_timeout timeoutMs=300/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });
