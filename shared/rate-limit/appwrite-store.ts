@@ -123,16 +123,19 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
       const rowId = await rateLimitRowId(key, rule, window.index);
 
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+        let row: unknown = null;
         try {
-          const row = await run('tablesDB.incrementRowColumn', () =>
+          row = await run('tablesDB.incrementRowColumn', () =>
             tables.incrementRowColumn({ databaseId, tableId, rowId, column: 'hits', value: 1, max: rule.limit }),
           );
-          const parsed = incrementedRowSchema.safeParse(row);
-          if (!parsed.success) throw unavailable(new Error('bad_response'), 'tablesDB.incrementRowColumn');
-          return { allowed: true, remaining: Math.max(0, rule.limit - parsed.data.hits), resetAt: window.resetAt };
         } catch (error) {
           if (isLimitExceeded(error)) return { allowed: false, remaining: 0, resetAt: window.resetAt };
           if (!isMissingRow(error)) throw unavailable(error, 'tablesDB.incrementRowColumn');
+        }
+        if (row !== null) {
+          const parsed = incrementedRowSchema.safeParse(row);
+          if (!parsed.success) throw unavailable(new Error('bad_response'), 'tablesDB.incrementRowColumn');
+          return { allowed: true, remaining: Math.max(0, rule.limit - parsed.data.hits), resetAt: window.resetAt };
         }
 
         try {
