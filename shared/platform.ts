@@ -7,21 +7,13 @@
  * @module
  */
 import type { Hono } from 'hono';
+import type { Clock } from './clock.js';
 import type { z } from 'zod';
 import type { KitEnv } from './http.js';
 import type { Logger } from './log.js';
 import type { PasswordVerifier } from './passwords/verifier.js';
 import type { RateLimitStore } from './rate-limit/store.js';
 import type { UsersDirectory } from './users.js';
-
-/** The time source. Tests pass a fixed one. */
-export interface Clock {
-  /** Milliseconds since the Unix epoch. */
-  now(): number;
-}
-
-/** The wall clock. */
-export const systemClock: Clock = { now: () => Date.now() };
 
 /** Everything a runtime provides. A function takes what it needs and ignores the rest. */
 export interface Platform {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Hono } from 'hono';
-import type { Clock } from '../platform.js';
+import type { Clock } from '../clock.js';
 import type { DevAppwriteStore, SessionRecord, UserRecord } from './store.js';
 
 /** argon2id cost parameters for hashing plaintext passwords. */

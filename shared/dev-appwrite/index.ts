@@ -16,7 +16,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { systemClock } from '../platform.js';
+import { systemClock } from '../clock.js';
 import { registerAccountRoutes } from './account.js';
 import type { DevAppwriteContext, DevAppwriteOptions, DevEnv, RouteModule } from './context.js';
 import { AppwriteError } from './errors.js';

@@ -30,12 +30,12 @@
  */
 import { AppwriteException, Query, TablesDB } from 'node-appwrite';
 import { z } from 'zod';
-import { callAppwrite, createAppwriteClient } from '../appwrite-users.js';
+import { callAppwrite, createAppwriteClient } from '../appwrite/client.js';
 import type { AppwriteConnection } from '../config.js';
 import { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Clock } from '../platform.js';
-import { systemClock } from '../platform.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import { RATE_LIMIT_DATABASE_ID, RATE_LIMIT_TABLE_ID } from './appwrite-table.js';
 import { sha256Hex } from '../hash.js';
 import {

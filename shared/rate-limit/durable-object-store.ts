@@ -26,8 +26,8 @@
  */
 import { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Clock } from '../platform.js';
-import { systemClock } from '../platform.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import { counterResponseSchema } from './durable-object.js';
 import {
   checkConsumeInput,

@@ -10,7 +10,7 @@
  */
 import { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Clock } from '../platform.js';
+import type { Clock } from '../clock.js';
 import { retryAfterHeader, type ConsumeResult, type RateLimitRule, type RateLimitStore } from './store.js';
 
 /** One thing to limit: e.g. scope `login.account`, subject `acct:username:…`, rules `5/60,20/3600`. */

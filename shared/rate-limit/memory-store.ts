@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Clock } from '../platform.js';
-import { systemClock } from '../platform.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import {
   checkConsumeInput,
   counterName,

@@ -9,13 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { z } from 'zod';
-import { createAppwriteUsers } from '../appwrite-users.js';
+import { createAppwriteUsers } from '../appwrite/users.js';
 import { appwriteConnectionSchema, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
 import { createDevAppwrite, type PasswordHashOptions } from '../dev-appwrite/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { nodeArgon2Verifier } from '../passwords/node-argon2.js';
 import { ConcurrencyLimit, limitVerifier } from '../passwords/verifier.js';
-import { systemClock, type KitFunction, type Platform } from '../platform.js';
+import { systemClock } from '../clock.js';
+import type { KitFunction, Platform } from '../platform.js';
 import { createMemoryStore } from '../rate-limit/memory-store.js';
 import { mountFunctions } from './mount.js';
 

@@ -6,13 +6,14 @@
  */
 import type { ExecutionContext, Hono } from 'hono';
 import { kitFunctions } from '../../functions/index.js';
-import { createAppwriteUsers } from '../appwrite-users.js';
+import { createAppwriteUsers } from '../appwrite/users.js';
 import { appwriteConnectionSchema, ConfigError, parseConfig, type EnvSource } from '../config.js';
 import type { KitEnv } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
 import { ConcurrencyLimit, limitVerifier } from '../passwords/verifier.js';
 import { workerdArgon2Verifier } from '../passwords/wasm-argon2-workerd.js';
-import { systemClock, type Platform } from '../platform.js';
+import { systemClock } from '../clock.js';
+import type { Platform } from '../platform.js';
 import { createDurableObjectStore, type CounterNamespace } from '../rate-limit/durable-object-store.js';
 import type { UsersDirectory } from '../users.js';
 import { mountFunctions } from './mount.js';

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createFunctionApp, type KitEnv } from '../../shared/http.js';
 import { defineFunction } from '../../shared/platform.js';
-import { createAppwriteEntry, toWebRequest, type OpenRuntimesContext } from '../../shared/runtime/appwrite.js';
+import { createAppwriteEntry } from '../../shared/runtime/appwrite.js';
+import { toWebRequest, type OpenRuntimesContext } from '../../shared/runtime/open-runtimes.js';
 import { createOpenRuntimesContext, invokeOpenRuntimes } from '../helpers/open-runtimes.js';
 
 // A function that reports what the adapter handed it, so the translation is checked without Appwrite.

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPasswordApp } from '../../functions/password/app.js';
 import { passwordConfigSchema } from '../../functions/password/config.js';
-import { createAppwriteUsers } from '../../shared/appwrite-users.js';
+import { createAppwriteUsers } from '../../shared/appwrite/users.js';
 import { parseConfig } from '../../shared/config.js';
 import { KitError } from '../../shared/errors.js';
 import { silentLogger } from '../../shared/log.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPasswordApp } from '../../functions/password/app.js';
 import { passwordConfigSchema } from '../../functions/password/config.js';
-import { createAppwriteUsers } from '../../shared/appwrite-users.js';
+import { createAppwriteUsers } from '../../shared/appwrite/users.js';
 import { parseConfig, type AppwriteConnection, type EnvSource } from '../../shared/config.js';
 import { silentLogger } from '../../shared/log.js';
 import { nodeArgon2Verifier } from '../../shared/passwords/node-argon2.js';
