@@ -23,6 +23,7 @@ export const errorStatus = {
   appwrite_error: 502,
   appwrite_unavailable: 503,
   rate_limiter_unavailable: 503,
+  once_store_unavailable: 503,
   server_busy: 503,
   sessions_not_revoked: 503,
 } as const;
