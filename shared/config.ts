@@ -97,3 +97,19 @@ export const appwriteConnectionSchema = z.object({
 
 /** Where and how to reach Appwrite. */
 export type AppwriteConnection = z.output<typeof appwriteConnectionSchema>;
+
+/**
+ * A comma-separated list of origins allowed by CORS, or `*` (the default: no cookies or ambient
+ * credentials ride on the kit's requests). Each function reads its own `CORS_ALLOWED_ORIGINS`.
+ *
+ * @example
+ * ```ts
+ * z.object({ CORS_ALLOWED_ORIGINS: envCorsOrigins() });
+ * ```
+ */
+export function envCorsOrigins() {
+  return z
+    .string()
+    .default('*')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean));
+}

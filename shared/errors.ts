@@ -7,45 +7,52 @@
  * @module
  */
 
-/** Every `type` the kit can answer with, mapped to its HTTP status. */
+/**
+ * The kit-wide error types every function shares, mapped to their HTTP status. A function's own
+ * types (`invalid_credentials`, `username_taken`, ...) are declared next to it with
+ * {@link defineErrors}.
+ */
 export const errorStatus = {
   invalid_request: 400,
-  password_rejected: 400,
-  invalid_credentials: 401,
   not_found: 404,
   method_not_allowed: 405,
-  username_taken: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  user_blocked: 401,
+  account_conflict: 409,
   internal_error: 500,
   config_invalid: 500,
   appwrite_error: 502,
   appwrite_unavailable: 503,
   rate_limiter_unavailable: 503,
   once_store_unavailable: 503,
+  delivery_unavailable: 503,
   server_busy: 503,
-  sessions_not_revoked: 503,
 } as const;
 
-/** A stable, machine-readable error type. */
+/** A kit-wide error type. */
 export type ErrorType = keyof typeof errorStatus;
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
   message: string;
   code: number;
-  type: ErrorType;
+  /** Stable and machine-readable: a kit-wide {@link ErrorType} or one a function declared. */
+  type: string;
 }
 
 /**
  * An error meant for the client: its message is safe to show and its type is stable.
  * Anything thrown that is not a `KitError` reaches the client as a bare `internal_error`.
  *
+ * Kit-wide types know their status; a function's own types come from its {@link defineErrors}
+ * catalog, which passes the status along.
+ *
  * @example
  * ```ts
- * throw new KitError('invalid_credentials', 'Invalid username or password.');
  * throw new KitError('rate_limited', 'Too many attempts.', { 'Retry-After': '30' });
+ * throw passwordErrors.create('invalid_credentials'); // a function's own type, status 401
  * ```
  */
 export class KitError extends Error {
@@ -53,18 +60,74 @@ export class KitError extends Error {
   readonly status: number;
 
   constructor(
-    readonly type: ErrorType,
+    readonly type: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    status?: number,
   ) {
     super(message);
-    this.status = errorStatus[type];
+    const known = (errorStatus as Record<string, number>)[type];
+    if (status === undefined && known === undefined) throw new TypeError(`Unknown error type ${type}: declare it with defineErrors.`);
+    this.status = status ?? known!;
   }
 
   /** The body sent to the client. */
   toJSON(): ErrorBody {
     return { message: this.message, code: this.status, type: this.type };
   }
+}
+
+/** One error type a function declares: its HTTP status and the message clients see by default. */
+export interface ErrorSpec {
+  status: number;
+  message: string;
+}
+
+/** A function's error catalog, as {@link defineErrors} returns it. */
+export interface ErrorCatalog<Type extends string = string> {
+  /** Type → status and default message, for the OpenAPI document and the kit's error map. */
+  readonly specs: Readonly<Record<Type, ErrorSpec>>;
+  /** A `KitError` of one of these types, with the declared message unless another is given. */
+  create(type: Type, message?: string, headers?: Record<string, string>): KitError;
+}
+
+const typePattern = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * Declares a function's own error types next to the function, so its status codes and messages
+ * live in one place and reach the OpenAPI document. A type may not shadow a kit-wide one.
+ *
+ * @example
+ * ```ts
+ * export const passwordErrors = defineErrors({
+ *   invalid_credentials: { status: 401, message: 'Invalid username or password.' },
+ * });
+ * throw passwordErrors.create('invalid_credentials');
+ * ```
+ */
+export function defineErrors<Type extends string>(specs: Record<Type, ErrorSpec>): ErrorCatalog<Type> {
+  for (const [type, spec] of Object.entries<ErrorSpec>(specs)) {
+    if (!typePattern.test(type)) throw new TypeError(`Error type ${type} must be snake_case.`);
+    if (type in errorStatus) throw new TypeError(`Error type ${type} is kit-wide already; do not redeclare it.`);
+    if (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599) throw new TypeError(`Error type ${type} needs a 4xx or 5xx status.`);
+  }
+  return {
+    specs,
+    create: (type, message, headers) => new KitError(type, message ?? specs[type].message, headers, specs[type].status),
+  };
+}
+
+/**
+ * The status of an error type, kit-wide or from a catalog; `undefined` for a type nobody declared.
+ *
+ * @example
+ * ```ts
+ * statusOf('rate_limited');                          // 429
+ * statusOf('invalid_credentials', passwordErrors);   // 401
+ * ```
+ */
+export function statusOf(type: string, catalog?: ErrorCatalog): number | undefined {
+  return (errorStatus as Record<string, number>)[type] ?? (catalog?.specs as Record<string, ErrorSpec> | undefined)?.[type]?.status;
 }
 
 /**

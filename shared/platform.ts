@@ -1,51 +1,133 @@
 /**
- * The ports a runtime hands to every function, and the shape of a function definition.
+ * What a kit function is, and how it gets its ports.
  *
- * A function is a factory: validated config plus ports in, Hono app out. It never learns which
- * runtime it runs on; the adapters in `shared/runtime/` build the ports for theirs.
+ * A function is a factory: validated config plus ports in, Hono app out. It names the ports it
+ * needs as providers (`shared/ports.ts`); a runtime offers {@link RuntimeServices}, and only the
+ * providers a function names are ever built. So a function that asks for no argon2 never loads it,
+ * on any runtime, and its Appwrite bundle does not even contain it.
  *
  * @module
  */
 import type { Hono } from 'hono';
-import type { Clock } from './clock.js';
 import type { z } from 'zod';
+import type { Clock } from './clock.js';
+import { parseConfig, type AppwriteConnection, type EnvSource } from './config.js';
+import { defineErrors, type ErrorCatalog } from './errors.js';
 import type { KitEnv } from './http.js';
 import type { Logger } from './log.js';
-import type { PasswordVerifier } from './passwords/verifier.js';
+import type { OnceStore } from './once/store.js';
 import type { RateLimitStore } from './rate-limit/store.js';
-import type { UsersDirectory } from './users.js';
+import type { RouteTable } from './routes.js';
 
-/** Everything a runtime provides. A function takes what it needs and ignores the rest. */
-export interface Platform {
+/** Which runtime hosts the function. Ports read it for defaults (argon2 concurrency), never functions. */
+export type RuntimeKind = 'node' | 'workers' | 'appwrite';
+
+/**
+ * What every runtime offers. The methods build on first call; a runtime never builds what no
+ * function asked for (a missing Durable Object binding only matters to a function that counts).
+ */
+export interface RuntimeServices {
+  kind: RuntimeKind;
+  /** The environment variables (strings only). */
+  env: EnvSource;
   logger: Logger;
   clock: Clock;
-  users: UsersDirectory;
-  /** argon2 verification, already bounded in concurrency by the runtime. */
-  passwordVerifier: PasswordVerifier;
-  /** Atomic attempt counters shared by every instance of the deployment (memory, Durable Object or Appwrite table). */
-  rateLimitStore: RateLimitStore;
+  /** Where Appwrite is. Throws a `ConfigError` naming the variables at fault. */
+  appwrite(): AppwriteConnection;
+  /** Attempt counters shared by every instance of the deployment (memory, Durable Object or Appwrite table). */
+  rateLimitStore(): RateLimitStore;
+  /** Set-if-absent records shared by every instance (memory, Durable Object or Appwrite table). */
+  onceStore(): OnceStore;
+  /** The platform `fetch`, for calls to vendors. Wrap it with a deadline (`fetchPort` does). */
+  fetch: typeof globalThis.fetch;
+}
+
+/** Builds one port from what the runtime offers. */
+export interface PortProvider<Port> {
+  create(runtime: RuntimeServices): Port;
 }
 
 /**
- * A kit function: a name (its path prefix on shared servers), the schema of its environment
- * variables, and the factory of its app.
+ * Declares a port provider.
+ *
+ * @example
+ * ```ts
+ * export const clockPort = definePort((runtime) => runtime.clock);
+ * ```
+ */
+export function definePort<Port>(create: (runtime: RuntimeServices) => Port): PortProvider<Port> {
+  return { create };
+}
+
+/** The providers a function asks for, by the name its app will use. */
+export type PortProviders = Record<string, PortProvider<unknown>>;
+
+/** The ports built from a set of providers, plus the logger and clock every function gets. */
+export type Ports<Providers extends PortProviders> = {
+  [Name in keyof Providers]: Providers[Name] extends PortProvider<infer Port> ? Port : never;
+} & { logger: Logger; clock: Clock };
+
+/** How a function is declared: see {@link defineFunction}. */
+export interface FunctionDefinition<Schema extends z.ZodType, Providers extends PortProviders, Routes extends RouteTable> {
+  /** Path prefix on shared servers (`/password/...`) and the Appwrite function ID. */
+  name: string;
+  /** One line for the OpenAPI document and `/health`. */
+  summary: string;
+  /** The schema of its environment variables. */
+  configSchema: Schema;
+  /** The ports it needs; nothing else is built for it. */
+  ports: Providers;
+  /** Its routes as data: registered by `serveRoutes` and described by the OpenAPI document. */
+  routes: Routes;
+  /** Its own error types; the kit-wide ones (`shared/errors.ts`) need no declaring. */
+  errors?: ErrorCatalog;
+  createApp(config: z.output<Schema>, ports: Ports<Providers>): Hono<KitEnv>;
+}
+
+/** A function as runtimes see it: everything typed away but what they need. */
+export interface KitFunction {
+  name: string;
+  summary: string;
+  routes: RouteTable;
+  errors: ErrorCatalog;
+  configSchema: z.ZodType;
+  /** Parses the config (throws `ConfigError`), builds the ports it asked for, and its app. */
+  build(env: EnvSource, runtime: RuntimeServices): Hono<KitEnv>;
+}
+
+const namePattern = /^[a-z][a-z0-9-]{0,30}$/;
+
+/**
+ * Declares a kit function, its config and port types inferred.
  *
  * @example
  * ```ts
  * export const helloFunction = defineFunction({
  *   name: 'hello',
- *   configSchema: z.object({ GREETING: z.string().default('hi') }),
- *   createApp: (config, platform) => createFunctionApp(platform).get('/', (c) => c.text(config.GREETING)),
+ *   summary: 'Says hello.',
+ *   configSchema: z.object({ GREETING: z.string().default('hello') }),
+ *   ports: {},
+ *   routes: helloRoutes,
+ *   createApp: (config, { logger }) =>
+ *     serveRoutes(createFunctionApp({ logger }), helloRoutes, { greet: (c) => c.json({ text: config.GREETING }) }),
  * });
  * ```
  */
-export interface KitFunction<Schema extends z.ZodType = z.ZodType> {
-  name: string;
-  configSchema: Schema;
-  createApp(config: z.output<Schema>, platform: Platform): Hono<KitEnv>;
-}
-
-/** Declares a kit function with its config type inferred from the schema. */
-export function defineFunction<Schema extends z.ZodType>(definition: KitFunction<Schema>): KitFunction<Schema> {
-  return definition;
+export function defineFunction<Schema extends z.ZodType, Providers extends PortProviders, Routes extends RouteTable>(
+  definition: FunctionDefinition<Schema, Providers, Routes>,
+): KitFunction {
+  if (!namePattern.test(definition.name)) throw new TypeError(`Function name ${definition.name} must be lower-case letters, digits and "-".`);
+  return {
+    name: definition.name,
+    summary: definition.summary,
+    routes: definition.routes,
+    errors: definition.errors ?? defineErrors({}),
+    configSchema: definition.configSchema,
+    build(env, runtime) {
+      const config = parseConfig(definition.configSchema, env);
+      const ports: Record<string, unknown> = { logger: runtime.logger, clock: runtime.clock };
+      for (const [name, provider] of Object.entries(definition.ports)) ports[name] = provider.create(runtime);
+      return definition.createApp(config, ports as Ports<Providers>);
+    },
+  };
 }

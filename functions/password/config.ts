@@ -4,15 +4,16 @@
  * @module
  */
 import { z } from 'zod';
-import { envBool, envInt } from '../../shared/config.js';
+import { envBool, envCorsOrigins } from '../../shared/config.js';
 import { envRateLimitRules } from '../../shared/rate-limit/policies.js';
+import { tokenExpire, tokenLength } from '../../shared/sign-in/token.js';
 
 /** The password function's configuration schema. Every variable has a safe default. */
 export const passwordConfigSchema = z.object({
   /** Length of the token secret returned by `/login`. 64 hex characters = 256 bits. */
-  PASSWORD_TOKEN_LENGTH: envInt({ min: 32, max: 128, default: 64 }),
+  PASSWORD_TOKEN_LENGTH: tokenLength({ min: 32, default: 64 }),
   /** Seconds the secret stays valid. The client exchanges it at once, so the minimum is the default. */
-  PASSWORD_TOKEN_EXPIRE: envInt({ min: 60, max: 900, default: 60 }),
+  PASSWORD_TOKEN_EXPIRE: tokenExpire({ max: 900, default: 60 }),
   /** Whether `/change` logs the user out of every existing session. */
   PASSWORD_CHANGE_REVOKES_SESSIONS: envBool(true),
   /**
@@ -36,10 +37,7 @@ export const passwordConfigSchema = z.object({
   /** Registrations across all clients: caps a distributed burst of sign-ups. */
   PASSWORD_LIMIT_REGISTER_ALL: envRateLimitRules('60/60,1000/3600'),
   /** Comma-separated origins allowed by CORS, or `*`. */
-  CORS_ALLOWED_ORIGINS: z
-    .string()
-    .default('*')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+  CORS_ALLOWED_ORIGINS: envCorsOrigins(),
 });
 
 /** The password function's validated configuration. */

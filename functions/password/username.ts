@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from 'zod';
-import { sha256Hex } from '../../shared/hash.js';
+import { deriveUserId } from '../../shared/sign-in/user-id.js';
 
 /** Shortest and longest allowed username, in characters after normalisation. */
 export const USERNAME_MIN = 3;
@@ -28,6 +28,7 @@ export function normaliseUsername(raw: string): string {
 export const usernameSchema = z
   .string()
   .max(256)
+  .describe('3-32 characters of a-z, 0-9, ".", "_" and "-" after NFKC and lower-casing.')
   .transform(normaliseUsername)
   .pipe(
     z
@@ -52,6 +53,6 @@ export const usernameSchema = z
  * await userIdForUsername('alice'); // 'pw-2bd806c97f0e00af1a1fc3328fa763a9'
  * ```
  */
-export async function userIdForUsername(username: string): Promise<string> {
-  return `pw-${(await sha256Hex(`password-username:${username}`)).slice(0, 33)}`;
+export function userIdForUsername(username: string): Promise<string> {
+  return deriveUserId('pw', 'password-username', username);
 }

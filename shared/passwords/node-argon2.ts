@@ -27,3 +27,6 @@ export const nodeArgon2Verifier: PasswordVerifier = {
     }
   },
 };
+
+/** The name every runtime's argon2 module exports, so `#argon2` resolves to either (see package.json `imports`). */
+export { nodeArgon2Verifier as argon2Verifier };

@@ -19,3 +19,6 @@ import { createWasmArgon2Verifier } from './wasm-argon2.js';
  * ```
  */
 export const workerdArgon2Verifier = createWasmArgon2Verifier({ argon2WASM, blake2bWASM });
+
+/** The name every runtime's argon2 module exports, so `#argon2` resolves to either (see package.json `imports`). */
+export { workerdArgon2Verifier as argon2Verifier };

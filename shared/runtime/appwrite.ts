@@ -9,16 +9,15 @@
  * @module
  */
 import { z } from 'zod';
-import { createAppwriteUsers } from '../appwrite/users.js';
+import { systemClock } from '../clock.js';
 import { appwriteConnectionSchema, ConfigError, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
 import { errorResponse, KitError, type ErrorBody } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { nodeArgon2Verifier } from '../passwords/node-argon2.js';
-import { ConcurrencyLimit, limitVerifier, type PasswordVerifier } from '../passwords/verifier.js';
-import { systemClock } from '../clock.js';
-import type { KitFunction, Platform } from '../platform.js';
+import { createAppwriteOnceStore } from '../once/appwrite-store.js';
+import type { KitFunction } from '../platform.js';
 import { createAppwriteStore } from '../rate-limit/appwrite-store.js';
 import { buildFunctionApp } from './mount.js';
+import { createRuntimeServices } from './services.js';
 import {
   headerValue,
   sendResponse,
@@ -43,9 +42,6 @@ export const appwriteRuntimeSchema = z.object({
   APPWRITE_FUNCTION_PROJECT_ID: z.string().min(1),
   APPWRITE_API_KEY: z.string().min(1),
   APPWRITE_TIMEOUT_MS: appwriteConnectionSchema.shape.APPWRITE_TIMEOUT_MS,
-  // argon2id at Appwrite's parameters takes 64 MiB per verification: 2 fit the default 512 MB spec.
-  ARGON2_MAX_CONCURRENCY: envInt({ min: 1, max: 64, default: 2 }),
-  ARGON2_MAX_QUEUE: envInt({ min: 0, max: 10_000, default: 64 }),
   /**
    * The whole execution's budget. A login may make ten calls to Appwrite, each with its own
    * `APPWRITE_TIMEOUT_MS`; past this the function answers 503 itself, before the function
@@ -60,27 +56,6 @@ export interface AppwriteEntryOptions {
   env?: EnvSource;
 }
 
-// One gate per process, not per execution: open-runtimes runs concurrent executions in one
-// instance, and the memory argon2 needs is the instance's.
-let sharedGate: ConcurrencyLimit | undefined;
-
-function argon2Verifier(settings: z.output<typeof appwriteRuntimeSchema>): PasswordVerifier {
-  sharedGate ??= new ConcurrencyLimit(settings.ARGON2_MAX_CONCURRENCY, settings.ARGON2_MAX_QUEUE);
-  return limitVerifier(nodeArgon2Verifier, sharedGate);
-}
-
-/** The ports for one execution. The only place a new port needs adding. */
-function createAppwritePlatform(connection: AppwriteConnection, logger: Logger, passwordVerifier: PasswordVerifier): Platform {
-  return {
-    logger,
-    clock: systemClock,
-    users: createAppwriteUsers(connection, logger),
-    passwordVerifier,
-    // Executions run on many instances: counters live in an Appwrite table all of them share.
-    rateLimitStore: createAppwriteStore(connection, { logger }),
-  };
-}
-
 /**
  * Creates the open-runtimes entry of a kit function. It never throws: a misconfiguration answers
  * 500 `config_invalid` and logs the variables at fault (never their values), anything unexpected
@@ -88,7 +63,7 @@ function createAppwritePlatform(connection: AppwriteConnection, logger: Logger, 
  *
  * @example
  * ```ts
- * // functions/password/appwrite.ts, bundled to dist/appwrite/password.js
+ * // what `npm run build:appwrite` bundles to dist/appwrite/password.js
  * export default createAppwriteEntry(passwordFunction);
  * ```
  */
@@ -111,8 +86,17 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
       if (headerValue(context.req.headers['x-appwrite-trigger']) === 'schedule') {
         return await purgeRateLimitRows(connection, logger, context.res);
       }
-      const platform = createAppwritePlatform(connection, logger, argon2Verifier(settings));
-      const app = buildFunctionApp(fn, env, platform);
+      const runtime = createRuntimeServices({
+        kind: 'appwrite',
+        env,
+        logger,
+        clock: systemClock,
+        appwrite: () => connection,
+        // Executions run on many instances: counters and records live in Appwrite tables all of them share.
+        rateLimitStore: () => createAppwriteStore(connection, { logger }),
+        onceStore: () => createAppwriteOnceStore(connection, { logger }),
+      });
+      const app = buildFunctionApp(fn, env, runtime);
       const response = await withDeadline(
         Promise.resolve(app.fetch(toWebRequest(context.req), { clientIp: headerValue(context.req.headers['x-appwrite-client-ip']) ?? null })),
         settings.REQUEST_TIMEOUT_MS,

@@ -5,10 +5,10 @@
  * @module
  */
 import type { Hono } from 'hono';
-import { ConfigError, parseConfig, type EnvSource } from '../config.js';
+import { ConfigError, type EnvSource } from '../config.js';
 import { errorResponse } from '../errors.js';
 import { createFunctionApp, type KitEnv } from '../http.js';
-import type { KitFunction, Platform } from '../platform.js';
+import type { KitFunction, RuntimeServices } from '../platform.js';
 
 /**
  * Builds one function's app from the environment. A configuration error does not throw: the
@@ -17,16 +17,16 @@ import type { KitFunction, Platform } from '../platform.js';
  *
  * @example
  * ```ts
- * const app = buildFunctionApp(passwordFunction, process.env, platform);
+ * const app = buildFunctionApp(passwordFunction, process.env, runtime);
  * ```
  */
-export function buildFunctionApp(fn: KitFunction, env: EnvSource, platform: Platform): Hono<KitEnv> {
+export function buildFunctionApp(fn: KitFunction, env: EnvSource, runtime: RuntimeServices): Hono<KitEnv> {
   try {
-    return fn.createApp(parseConfig(fn.configSchema, env), platform);
+    return fn.build(env, runtime);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    platform.logger.error('config_invalid', { function: fn.name, problems: error.problems.join('; ') });
-    const broken = createFunctionApp({ logger: platform.logger });
+    runtime.logger.error('config_invalid', { function: fn.name, problems: error.problems.join('; ') });
+    const broken = createFunctionApp({ logger: runtime.logger });
     broken.all('*', () => errorResponse(error.toKitError()));
     return broken;
   }
@@ -37,14 +37,14 @@ export function buildFunctionApp(fn: KitFunction, env: EnvSource, platform: Plat
  *
  * @example
  * ```ts
- * const app = mountFunctions(kitFunctions, process.env, platform);
+ * const app = mountFunctions(kitFunctions, process.env, runtime);
  * // POST /password/login, GET /health
  * ```
  */
-export function mountFunctions(functions: readonly KitFunction[], env: EnvSource, platform: Platform): Hono<KitEnv> {
+export function mountFunctions(functions: readonly KitFunction[], env: EnvSource, runtime: RuntimeServices): Hono<KitEnv> {
   // No CORS here: each function answers it from its own CORS_ALLOWED_ORIGINS.
-  const root = createFunctionApp({ logger: platform.logger, corsOrigins: null });
+  const root = createFunctionApp({ logger: runtime.logger, corsOrigins: null });
   root.get('/health', (c) => c.json({ status: 'ok', functions: functions.map((fn) => fn.name) }));
-  for (const fn of functions) root.route(`/${fn.name}`, buildFunctionApp(fn, env, platform));
+  for (const fn of functions) root.route(`/${fn.name}`, buildFunctionApp(fn, env, runtime));
   return root;
 }

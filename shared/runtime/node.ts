@@ -4,21 +4,35 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { z } from 'zod';
-import { createAppwriteUsers } from '../appwrite/users.js';
-import { appwriteConnectionSchema, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
-import { createDevAppwrite, type PasswordHashOptions } from '../dev-appwrite/index.js';
-import { createLogger, type Logger } from '../log.js';
-import { nodeArgon2Verifier } from '../passwords/node-argon2.js';
-import { ConcurrencyLimit, limitVerifier } from '../passwords/verifier.js';
 import { systemClock } from '../clock.js';
-import type { KitFunction, Platform } from '../platform.js';
+import { appwriteConnectionSchema, envBool, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
+import { createDevAppwrite, type DevAppwrite, type PasswordHashOptions } from '../dev-appwrite/index.js';
+import { createLogger, type Logger } from '../log.js';
+import { createMemoryOnceStore } from '../once/memory-store.js';
+import type { KitFunction } from '../platform.js';
 import { createMemoryStore } from '../rate-limit/memory-store.js';
 import { mountFunctions } from './mount.js';
+import { createRuntimeServices } from './services.js';
+
+const appwriteVariables = ['APPWRITE_ENDPOINT', 'APPWRITE_PROJECT_ID', 'APPWRITE_API_KEY'] as const;
+
+/** Project ID of the embedded Appwrite. */
+export const EMBEDDED_PROJECT_ID = 'kit-local';
+
+/**
+ * The embedded Appwrite's default API key. Published on purpose: it opens only an in-memory
+ * development double on loopback, and a fixed key is what lets `npx wrangler dev` (`.dev.vars`) and
+ * a built Appwrite function talk to `npm start`. Never a real Appwrite key.
+ */
+export const DEV_APPWRITE_API_KEY = 'kit-local-development-key-not-a-secret';
+
+/** Every scope the kit's functions use, granted to the development key. */
+export const DEV_APPWRITE_SCOPES = ['users.read', 'users.write', 'rows.read', 'rows.write', 'messages.read', 'messages.write'];
+
+const loopbackHost = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
 
 /** Settings of the Node server itself (the functions read their own variables). */
 export const nodeServerSchema = z.object({
@@ -29,16 +43,20 @@ export const nodeServerSchema = z.object({
    * ignores the header entirely: a client can write anything into it.
    */
   TRUST_PROXY_HOPS: envInt({ min: 0, max: 10, default: 0 }),
-  ARGON2_MAX_CONCURRENCY: envInt({ min: 1, max: 256, default: Math.max(1, availableParallelism()) }),
-  ARGON2_MAX_QUEUE: envInt({ min: 0, max: 1_000_000, default: 1000 }),
+  /** The embedded Appwrite's API key; fixed by default so `wrangler dev` and built functions can use it. */
+  DEV_APPWRITE_API_KEY: z.string().min(16).default(DEV_APPWRITE_API_KEY),
+  /** Serve the embedded Appwrite on a non-loopback HOST anyway. It has a published key: never on a shared network. */
+  DEV_APPWRITE_ALLOW_REMOTE: envBool(false),
 });
 
 /** A running server. */
 export interface RunningNodeServer {
   /** Base URL, e.g. `http://127.0.0.1:3000`. */
   url: string;
-  /** The Appwrite the functions talk to; `embedded` when it is the in-process double. */
-  appwrite: { endpoint: string; projectId: string; embedded: boolean };
+  /** The Appwrite the functions talk to; `embedded` when it is the in-process double, with its key. */
+  appwrite: { endpoint: string; projectId: string; embedded: boolean; apiKey?: string };
+  /** The embedded double, when there is one (its store holds the development outbox). */
+  devAppwrite: DevAppwrite | null;
   close(): Promise<void>;
 }
 
@@ -50,11 +68,6 @@ export interface NodeServerOptions {
   /** For tests and benchmarks: the embedded double's argon2 costs (default: Appwrite's). */
   embeddedPasswordHashOptions?: PasswordHashOptions;
 }
-
-const appwriteVariables = ['APPWRITE_ENDPOINT', 'APPWRITE_PROJECT_ID', 'APPWRITE_API_KEY'] as const;
-
-/** Project ID of the embedded Appwrite. */
-export const EMBEDDED_PROJECT_ID = 'kit-local';
 
 /**
  * Picks the client IP: the socket's peer, or, behind `hops` trusted proxies, the address the
@@ -97,12 +110,17 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     throw new Error(`Set all of ${appwriteVariables.join(', ')} or none of them; missing: ${missing.join(', ')}.`);
   }
   const useEmbedded = configured.length === 0;
-  // The embedded double's key exists only in this process: it is never printed or stored.
-  const embeddedKey = randomBytes(32).toString('hex');
+  if (useEmbedded && !loopbackHost.test(settings.HOST) && !settings.DEV_APPWRITE_ALLOW_REMOTE) {
+    throw new Error(
+      `HOST=${settings.HOST} would expose the embedded Appwrite, whose key is published, beyond this machine. ` +
+        'Use a loopback HOST, configure a real Appwrite (APPWRITE_*), or set DEV_APPWRITE_ALLOW_REMOTE=true on a network you control.',
+    );
+  }
+  const devKey = settings.DEV_APPWRITE_API_KEY;
   const dev = useEmbedded
     ? createDevAppwrite({
         projectId: EMBEDDED_PROJECT_ID,
-        apiKeys: { [embeddedKey]: ['users.read', 'users.write'] },
+        apiKeys: { [devKey]: DEV_APPWRITE_SCOPES },
         passwordHashOptions: options.embeddedPasswordHashOptions,
       })
     : null;
@@ -129,24 +147,29 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const url = `http://${settings.HOST.includes(':') ? `[${settings.HOST}]` : settings.HOST}:${port}`;
 
   const connection: AppwriteConnection = useEmbedded
-    ? parseConfig(appwriteConnectionSchema, { ...env, APPWRITE_ENDPOINT: `${url}/v1`, APPWRITE_PROJECT_ID: EMBEDDED_PROJECT_ID, APPWRITE_API_KEY: embeddedKey })
+    ? parseConfig(appwriteConnectionSchema, { ...env, APPWRITE_ENDPOINT: `${url}/v1`, APPWRITE_PROJECT_ID: EMBEDDED_PROJECT_ID, APPWRITE_API_KEY: devKey })
     : parseConfig(appwriteConnectionSchema, env);
-  const platform: Platform = {
+  const runtime = createRuntimeServices({
+    kind: 'node',
+    env,
     logger,
     clock: systemClock,
-    users: createAppwriteUsers(connection, logger),
-    // One process serves everything here, so counters in memory are exact.
-    rateLimitStore: createMemoryStore({ clock: systemClock }),
-    passwordVerifier: limitVerifier(
-      nodeArgon2Verifier,
-      new ConcurrencyLimit(settings.ARGON2_MAX_CONCURRENCY, settings.ARGON2_MAX_QUEUE),
-    ),
-  };
-  functionsApp = mountFunctions(functions, env, platform);
+    appwrite: () => connection,
+    // One process serves everything here, so counters and records in memory are exact.
+    rateLimitStore: () => createMemoryStore({ clock: systemClock }),
+    onceStore: () => createMemoryOnceStore({ clock: systemClock }),
+  });
+  functionsApp = mountFunctions(functions, env, runtime);
 
   return {
     url,
-    appwrite: { endpoint: connection.APPWRITE_ENDPOINT, projectId: connection.APPWRITE_PROJECT_ID, embedded: useEmbedded },
+    appwrite: {
+      endpoint: connection.APPWRITE_ENDPOINT,
+      projectId: connection.APPWRITE_PROJECT_ID,
+      embedded: useEmbedded,
+      ...(useEmbedded ? { apiKey: devKey } : {}),
+    },
+    devAppwrite: dev,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { onceTableSpec } from '../../shared/once/appwrite-table.js';
 import { rateLimitDatabaseSpec, rateLimitTableSpec } from '../../shared/rate-limit/appwrite-table.js';
 
 // appwrite.json as the Appwrite CLI reads it. The CLI validates it with strict zod schemas, so an
@@ -37,7 +38,7 @@ describe('appwrite.json', () => {
   it('deploys every function with an Appwrite entry, built by its commands', () => {
     for (const fn of config.functions) {
       const id = String(fn['$id']);
-      expect(existsSync(`${root}/functions/${id}/appwrite.ts`), `functions/${id}/appwrite.ts`).toBe(true);
+      expect(existsSync(`${root}/functions/${id}/index.ts`), `functions/${id}/index.ts`).toBe(true);
       expect(fn['path']).toBe('.');
       expect(fn['runtime']).toBe('node-22');
       expect(fn['entrypoint']).toBe(`dist/appwrite/${id}.js`);
@@ -47,9 +48,11 @@ describe('appwrite.json', () => {
     }
   });
 
-  it('declares the rate-limit table the Appwrite store uses, the scopes to reach it, and its hourly cleanup', () => {
+  it('declares the rate-limit and once-store tables the Appwrite stores use, the scopes to reach them, and the hourly cleanup schedule', () => {
     expect(config['tablesDB']).toEqual([rateLimitDatabaseSpec]);
-    expect(config['tables']).toEqual([rateLimitTableSpec]);
+    expect(config['tables']).toEqual([rateLimitTableSpec, onceTableSpec]);
+    // Both tables live in the one declared database.
+    expect(onceTableSpec.databaseId).toBe(rateLimitDatabaseSpec.$id);
     for (const fn of config.functions) {
       expect(fn['scopes']).toEqual(expect.arrayContaining(['rows.read', 'rows.write']));
       expect(fn['schedule']).toMatch(/^\d+ \* \* \* \*$/);

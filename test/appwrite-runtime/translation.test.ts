@@ -10,7 +10,10 @@ import { createOpenRuntimesContext, invokeOpenRuntimes } from '../helpers/open-r
 // A function that reports what the adapter handed it, so the translation is checked without Appwrite.
 const echoFunction = defineFunction({
   name: 'echo',
+  summary: 'Reports what the adapter handed it.',
   configSchema: z.object({}),
+  ports: {},
+  routes: {},
   createApp: (_config, platform) => {
     const app = createFunctionApp({ logger: platform.logger });
     const report = async (c: Context<KitEnv>) => {

@@ -4,13 +4,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPasswordApp } from '../../functions/password/app.js';
 import { passwordConfigSchema } from '../../functions/password/config.js';
-import { createAppwriteUsers } from '../../shared/appwrite/users.js';
 import { parseConfig } from '../../shared/config.js';
 import { KitError } from '../../shared/errors.js';
-import { silentLogger } from '../../shared/log.js';
-import { nodeArgon2Verifier } from '../../shared/passwords/node-argon2.js';
-import { createMemoryStore } from '../../shared/rate-limit/memory-store.js';
 import { PROJECT_ID, SERVER_KEY, startDevAppwrite, type RunningDevAppwrite } from '../dev-appwrite/harness.js';
+import { createTestPlatform } from '../helpers/platform.js';
 
 let dev: RunningDevAppwrite;
 beforeAll(async () => {
@@ -19,18 +16,15 @@ beforeAll(async () => {
 afterAll(() => dev.close());
 
 it('says the password changed but sessions survived, after one retry, when revocation keeps failing', async () => {
-  const users = createAppwriteUsers(
-    { APPWRITE_ENDPOINT: dev.endpoint, APPWRITE_PROJECT_ID: PROJECT_ID, APPWRITE_API_KEY: SERVER_KEY, APPWRITE_TIMEOUT_MS: 5000 },
-    silentLogger,
-  );
+  const platform = createTestPlatform({
+    clock: dev.clock,
+    connection: { APPWRITE_ENDPOINT: dev.endpoint, APPWRITE_PROJECT_ID: PROJECT_ID, APPWRITE_API_KEY: SERVER_KEY, APPWRITE_TIMEOUT_MS: 5000 },
+  });
   let revocations = 0;
   const app = createPasswordApp(parseConfig(passwordConfigSchema, {}), {
-    logger: silentLogger,
-    clock: dev.clock,
-    passwordVerifier: nodeArgon2Verifier,
-    rateLimitStore: createMemoryStore({ clock: dev.clock }),
+    ...platform,
     users: {
-      ...users,
+      ...platform.users,
       deleteSessions: async () => {
         revocations++;
         throw new KitError('appwrite_unavailable', 'Appwrite is unavailable. Try again later.');

@@ -6,15 +6,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPasswordApp } from '../../functions/password/app.js';
 import { passwordConfigSchema } from '../../functions/password/config.js';
-import { createAppwriteUsers } from '../../shared/appwrite/users.js';
 import { parseConfig, type AppwriteConnection, type EnvSource } from '../../shared/config.js';
-import { silentLogger } from '../../shared/log.js';
 import { nodeArgon2Verifier } from '../../shared/passwords/node-argon2.js';
 import { DUMMY_ARGON2ID_HASH, type PasswordVerifier } from '../../shared/passwords/verifier.js';
-import type { Platform } from '../../shared/platform.js';
 import { createAppwriteStore } from '../../shared/rate-limit/appwrite-store.js';
-import { createMemoryStore } from '../../shared/rate-limit/memory-store.js';
+import { silentLogger } from '../../shared/log.js';
 import { PROJECT_ID, SERVER_KEY, startDevAppwrite, type RunningDevAppwrite } from '../dev-appwrite/harness.js';
+import { createTestPlatform, type TestPlatformOptions } from '../helpers/platform.js';
 
 let dev: RunningDevAppwrite;
 beforeAll(async () => {
@@ -41,16 +39,9 @@ function connection(endpoint = dev.endpoint): AppwriteConnection {
   return { APPWRITE_ENDPOINT: endpoint, APPWRITE_PROJECT_ID: PROJECT_ID, APPWRITE_API_KEY: SERVER_KEY, APPWRITE_TIMEOUT_MS: 5000 };
 }
 
-function setup(env: EnvSource = {}, overrides: Partial<Platform> = {}) {
+function setup(env: EnvSource = {}, overrides: TestPlatformOptions = {}) {
   const { verifier, hashes } = countingVerifier();
-  const platform: Platform = {
-    logger: silentLogger,
-    clock: dev.clock,
-    users: createAppwriteUsers(connection(), silentLogger),
-    passwordVerifier: verifier,
-    rateLimitStore: createMemoryStore({ clock: dev.clock }),
-    ...overrides,
-  };
+  const platform = createTestPlatform({ clock: dev.clock, connection: connection(), passwordVerifier: verifier, ...overrides });
   const app = createPasswordApp(parseConfig(passwordConfigSchema, env), platform);
   const call = (path: string, body: unknown, clientIp: string | null = '198.51.100.7') =>
     app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, { clientIp });

@@ -5,7 +5,7 @@ import { exports, env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { Account, AppwriteException, Client } from 'appwrite';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
-import worker from '../../shared/runtime/workers.js';
+import worker from '../../entries/worker.js';
 
 const origin = 'https://kit.test';
 

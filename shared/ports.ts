@@ -1,0 +1,83 @@
+/**
+ * The ports a function can ask for, each a provider over what the runtime offers. A function names
+ * the ones it needs in its definition (`ports: { users: usersPort, ... }`); nothing else is built.
+ * argon2 has its own module (`passwords/port.ts`) so that only functions that verify passwords
+ * load it.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { createAppwriteUsers } from './appwrite/users.js';
+import { envInt, parseConfig } from './config.js';
+import { definePort } from './platform.js';
+import { createMessagingDelivery, type Delivery } from './sign-in/delivery.js';
+
+/**
+ * Appwrite's Users API (`users.read`, `users.write`).
+ *
+ * @example
+ * ```ts
+ * ports: { users: usersPort }
+ * ```
+ */
+export const usersPort = definePort((runtime) => createAppwriteUsers(runtime.appwrite(), runtime.logger));
+
+/**
+ * The rate-limit store of the runtime: memory on Node, a Durable Object on Workers, an Appwrite table on Appwrite.
+ *
+ * @example
+ * ```ts
+ * ports: { rateLimits: rateLimitsPort }
+ * ```
+ */
+export const rateLimitsPort = definePort((runtime) => runtime.rateLimitStore());
+
+/**
+ * The once-store of the runtime (replay guards, single-use challenges).
+ *
+ * @example
+ * ```ts
+ * ports: { once: oncePort }
+ * ```
+ */
+export const oncePort = definePort((runtime) => runtime.onceStore());
+
+/**
+ * Email and SMS delivery through Appwrite Messaging (`messages.write`).
+ *
+ * @example
+ * ```ts
+ * ports: { delivery: deliveryPort }
+ * ```
+ */
+export const deliveryPort = definePort<Delivery>((runtime) => createMessagingDelivery(runtime.appwrite(), runtime.logger));
+
+/** `fetch` for calls to vendors, with a deadline. */
+export type OutboundFetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+const outboundSchema = z.object({
+  /** Milliseconds before a vendor call (captcha siteverify, JWKS, Twilio) is abandoned. */
+  OUTBOUND_TIMEOUT_MS: envInt({ min: 100, max: 30_000, default: 5_000 }),
+});
+
+/**
+ * The platform `fetch` with a deadline (`OUTBOUND_TIMEOUT_MS`) and redirects refused: a vendor
+ * that redirects is misconfigured, and following one would let a response steer the kit's requests.
+ * A timeout rejects with a `TimeoutError` DOMException; callers turn any rejection into their own
+ * fail-closed error. Tests point vendors at loopback servers through their URL settings.
+ *
+ * @example
+ * ```ts
+ * ports: { fetch: fetchPort }
+ * const response = await ports.fetch('https://challenges.cloudflare.com/turnstile/v0/siteverify', { method: 'POST', body });
+ * ```
+ */
+export const fetchPort = definePort<OutboundFetch>((runtime) => {
+  const { OUTBOUND_TIMEOUT_MS } = parseConfig(outboundSchema, runtime.env);
+  const platformFetch = runtime.fetch;
+  return (url, init = {}) => {
+    const deadline = AbortSignal.timeout(OUTBOUND_TIMEOUT_MS);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return platformFetch(url, { redirect: 'error', ...init, signal });
+  };
+});

@@ -1,0 +1,88 @@
+/**
+ * Routes as data. A function declares each route once (method, path, request schema, answers and
+ * error types); {@link serveRoutes} registers exactly those routes on its Hono app, and
+ * `openapi.ts` describes the same declarations. Documentation cannot drift from what is served.
+ *
+ * @module
+ */
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { jsonBody, type KitEnv } from './http.js';
+
+/** One success answer of a route. */
+export interface RouteAnswer {
+  description: string;
+  /** The JSON body; omitted for an empty answer (204). */
+  schema?: z.ZodType;
+}
+
+/** One route, as data. */
+export interface RouteSpec {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Relative to the function: `/login`, served as `/password/login` on shared servers. */
+  path: `/${string}`;
+  summary: string;
+  description?: string;
+  /** The JSON request body, validated before the handler runs (400 `invalid_request` otherwise). */
+  body?: z.ZodType;
+  /** Success answers by status. */
+  answers: Partial<Record<200 | 201 | 202 | 204, RouteAnswer>>;
+  /**
+   * Error types this route answers with, kit-wide or the function's own. Those every route can give
+   * (`internal_error`, `config_invalid`, and for JSON bodies `invalid_request`,
+   * `unsupported_media_type`, `payload_too_large`) are added by the OpenAPI document itself.
+   */
+  errors: readonly string[];
+}
+
+/** A function's routes, by handler name. */
+export type RouteTable = Record<string, RouteSpec>;
+
+/**
+ * Declares a route table, keeping its literal types for {@link serveRoutes}.
+ *
+ * @example
+ * ```ts
+ * export const helloRoutes = defineRoutes({
+ *   greet: { method: 'get', path: '/', summary: 'Says hello.', answers: { 200: { description: 'A greeting.', schema: z.object({ text: z.string() }) } }, errors: [] },
+ * });
+ * ```
+ */
+export function defineRoutes<Routes extends RouteTable>(routes: Routes): Routes {
+  return routes;
+}
+
+/** What a handler receives besides the Hono context: the validated body, if the route has one. */
+export interface RouteInput<Route extends RouteSpec> {
+  body: Route['body'] extends z.ZodType ? z.output<Route['body']> : undefined;
+}
+
+/** The handler of one route. */
+export type RouteHandler<Route extends RouteSpec> = (c: Context<KitEnv>, input: RouteInput<Route>) => Response | Promise<Response>;
+
+/**
+ * Registers every route of a table on an app, each with its handler; the compiler insists on a
+ * handler for every route and no other.
+ *
+ * @example
+ * ```ts
+ * serveRoutes(createFunctionApp({ logger }), helloRoutes, { greet: (c) => c.json({ text: 'hello' }) });
+ * ```
+ */
+export function serveRoutes<Routes extends RouteTable>(
+  app: Hono<KitEnv>,
+  routes: Routes,
+  handlers: { [Name in keyof Routes]: RouteHandler<Routes[Name]> },
+): Hono<KitEnv> {
+  for (const [name, route] of Object.entries(routes)) {
+    const handler = handlers[name] as RouteHandler<RouteSpec>;
+    if (route.body) {
+      app.on(route.method.toUpperCase(), route.path, jsonBody(route.body), (c) =>
+        handler(c as unknown as Context<KitEnv>, { body: c.req.valid('json') } as RouteInput<RouteSpec>),
+      );
+    } else {
+      app.on(route.method.toUpperCase(), route.path, (c) => handler(c, { body: undefined } as RouteInput<RouteSpec>));
+    }
+  }
+  return app;
+}

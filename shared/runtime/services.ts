@@ -1,0 +1,50 @@
+/**
+ * Builds a runtime's {@link RuntimeServices} from factories, each run at most once and only when a
+ * port asks for it.
+ *
+ * @module
+ */
+import type { Clock } from '../clock.js';
+import type { AppwriteConnection, EnvSource } from '../config.js';
+import type { Logger } from '../log.js';
+import type { OnceStore } from '../once/store.js';
+import type { RateLimitStore } from '../rate-limit/store.js';
+import type { RuntimeKind, RuntimeServices } from '../platform.js';
+
+/** What a runtime adapter supplies; the factories are called lazily and their results kept. */
+export interface RuntimeServiceFactories {
+  kind: RuntimeKind;
+  env: EnvSource;
+  logger: Logger;
+  clock: Clock;
+  appwrite(): AppwriteConnection;
+  rateLimitStore(): RateLimitStore;
+  onceStore(): OnceStore;
+  fetch?: typeof globalThis.fetch;
+}
+
+function memo<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+/**
+ * @example
+ * ```ts
+ * const runtime = createRuntimeServices({ kind: 'node', env, logger, clock: systemClock,
+ *   appwrite: () => connection, rateLimitStore: () => createMemoryStore(), onceStore: () => createMemoryOnceStore() });
+ * ```
+ */
+export function createRuntimeServices(factories: RuntimeServiceFactories): RuntimeServices {
+  return {
+    kind: factories.kind,
+    env: factories.env,
+    logger: factories.logger,
+    clock: factories.clock,
+    appwrite: memo(factories.appwrite),
+    rateLimitStore: memo(factories.rateLimitStore),
+    onceStore: memo(factories.onceStore),
+    // Looked up per call, so a test that replaces globalThis.fetch is honoured.
+    fetch: factories.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+  };
+}

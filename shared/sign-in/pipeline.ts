@@ -1,0 +1,82 @@
+/**
+ * The sign-in pipeline every function shares:
+ * `guards → prove → resolve the Appwrite user → users.createToken → deliver`.
+ *
+ * A function writes only `prove`: how this request shows who the user is. The rest is here, the
+ * same for every function, so none of them builds rate-limit keys, calls `createToken` or shapes
+ * the answer itself.
+ *
+ * @module
+ */
+import type { Context } from 'hono';
+import type { Clock } from '../clock.js';
+import { KitError } from '../errors.js';
+import type { KitEnv } from '../http.js';
+import type { Logger } from '../log.js';
+import { createRateLimitGuard, type LimitCheck } from '../rate-limit/guard.js';
+import type { RateLimitStore } from '../rate-limit/store.js';
+import type { NewUser, UserRecord, UsersDirectory } from '../users.js';
+import type { Delivery, OutOfBandChannel } from './delivery.js';
+import { getOrCreateUser } from './resolve.js';
+import { issueToken, type TokenSettings } from './token.js';
+
+/** Who `prove` found: a user it already holds, or a subject to find or create by ID. */
+export type Identity = { user: UserRecord } | { userId: string; profile?: Omit<NewUser, 'userId'> };
+
+/** One sign-in, as a route describes it. */
+export interface SignInSteps {
+  /** Limits consumed, in order, before `prove` runs: a throttled request costs no proving work. */
+  guards?: readonly LimitCheck[];
+  /** Shows who the user is, or throws the function's own error. */
+  prove(): Promise<Identity>;
+  token: TokenSettings;
+  /** `response`: the secret in the answer (200). Otherwise sent out of band, and the answer (202) never holds it. */
+  deliver: 'response' | OutOfBandChannel;
+}
+
+/** The ports the pipeline uses; a function passes its own. */
+export interface SignInPorts {
+  users: UsersDirectory;
+  logger: Logger;
+  clock: Clock;
+  /** Needed when a sign-in has guards. */
+  rateLimits?: RateLimitStore;
+  /** Needed for out-of-band channels. */
+  delivery?: Delivery;
+}
+
+/**
+ * Creates the sign-in runner for a function's ports.
+ *
+ * @example
+ * ```ts
+ * const signIn = createSignIn({ users, logger, clock, rateLimits });
+ * app.post('/login', jsonBody(loginSchema), (c) =>
+ *   signIn(c, { guards: [byIp], prove: async () => ({ user: await authenticate(c.req.valid('json')) }),
+ *     token: { length: 64, expire: 60 }, deliver: 'response' }));
+ * ```
+ */
+export function createSignIn(ports: SignInPorts) {
+  const guard = ports.rateLimits ? createRateLimitGuard({ store: ports.rateLimits, clock: ports.clock, logger: ports.logger }) : null;
+
+  return async function signIn(c: Context<KitEnv>, steps: SignInSteps): Promise<Response> {
+    if (steps.guards?.length) {
+      if (!guard) throw new TypeError('This sign-in has guards but the function did not ask for the rateLimits port.');
+      await guard.enforce(steps.guards);
+    }
+    const identity = await steps.prove();
+    const user = 'user' in identity ? identity.user : (await getOrCreateUser(ports.users, identity.userId, identity.profile)).user;
+    const token = await issueToken(ports, user, steps.token);
+    if (steps.deliver === 'response') {
+      ports.logger.info('login_succeeded', { userId: user.id, delivery: 'response' });
+      return c.json({ userId: token.userId, secret: token.secret, expire: token.expire }, 200);
+    }
+    const channel = ports.delivery?.[steps.deliver];
+    if (!channel) {
+      ports.logger.error('delivery_failed', { channel: steps.deliver, reason: 'channel_not_configured' });
+      throw new KitError('delivery_unavailable', 'The code could not be sent. Try again later.');
+    }
+    await channel.send(user, token);
+    return c.json({ userId: token.userId, expire: token.expire }, 202);
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * One way for tests to get what a runtime would give a function: `createTestPlatform()` returns
+ * runtime services (for `fn.build` and `mountFunctions`) and the ports themselves (for a
+ * function's `createApp`), in memory unless told otherwise.
+ *
+ * @module
+ */
+import { createAppwriteUsers } from '../../shared/appwrite/users.js';
+import type { Clock } from '../../shared/clock.js';
+import type { AppwriteConnection, EnvSource } from '../../shared/config.js';
+import { silentLogger, type Logger } from '../../shared/log.js';
+import { createMemoryOnceStore } from '../../shared/once/memory-store.js';
+import type { OnceStore } from '../../shared/once/store.js';
+import { nodeArgon2Verifier } from '../../shared/passwords/node-argon2.js';
+import type { PasswordVerifier } from '../../shared/passwords/verifier.js';
+import type { RuntimeServices } from '../../shared/platform.js';
+import { createMemoryStore } from '../../shared/rate-limit/memory-store.js';
+import type { RateLimitStore } from '../../shared/rate-limit/store.js';
+import { createRuntimeServices } from '../../shared/runtime/services.js';
+import type { UsersDirectory } from '../../shared/users.js';
+
+/** What a test may set; everything else has an in-memory default. */
+export interface TestPlatformOptions {
+  env?: EnvSource;
+  clock?: Clock;
+  logger?: Logger;
+  /** Where Appwrite is; without it, a closed loopback port (calls fail with `appwrite_unavailable`). */
+  connection?: AppwriteConnection;
+  users?: UsersDirectory;
+  passwordVerifier?: PasswordVerifier;
+  rateLimitStore?: RateLimitStore;
+  onceStore?: OnceStore;
+}
+
+/** Runtime services plus ready-made ports. */
+export interface TestPlatform {
+  runtime: RuntimeServices;
+  logger: Logger;
+  clock: Clock;
+  users: UsersDirectory;
+  passwordVerifier: PasswordVerifier;
+  rateLimitStore: RateLimitStore;
+  onceStore: OnceStore;
+}
+
+/**
+ * @example
+ * ```ts
+ * const platform = createTestPlatform({ connection, clock: dev.clock });
+ * const app = createPasswordApp(parseConfig(passwordConfigSchema, {}), platform);
+ * const mounted = mountFunctions(kitFunctions, {}, platform.runtime);
+ * ```
+ */
+export function createTestPlatform(options: TestPlatformOptions = {}): TestPlatform {
+  const clock = options.clock ?? { now: () => Date.now() };
+  const logger = options.logger ?? silentLogger;
+  // Without one, Appwrite is a closed loopback port: ports build, and fail closed when called.
+  const connection = options.connection ?? {
+    APPWRITE_ENDPOINT: 'http://127.0.0.1:9/v1',
+    APPWRITE_PROJECT_ID: 'kit-test',
+    APPWRITE_API_KEY: 'kit-test-key',
+    APPWRITE_TIMEOUT_MS: 1000,
+  };
+  const rateLimitStore = options.rateLimitStore ?? createMemoryStore({ clock });
+  const onceStore = options.onceStore ?? createMemoryOnceStore({ clock });
+  const users = options.users ?? createAppwriteUsers(connection, logger);
+  const runtime = createRuntimeServices({
+    kind: 'node',
+    env: options.env ?? {},
+    logger,
+    clock,
+    appwrite: () => connection,
+    rateLimitStore: () => rateLimitStore,
+    onceStore: () => onceStore,
+  });
+  return { runtime, logger, clock, users, passwordVerifier: options.passwordVerifier ?? nodeArgon2Verifier, rateLimitStore, onceStore };
+}
