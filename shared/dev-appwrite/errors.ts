@@ -41,6 +41,15 @@ export const appwriteErrors = {
   column_not_found: [404, 'Column with the requested ID could not be found.'],
   column_limit_exceeded: [400, 'The maximum number or size of columns for this table has been reached.'],
   attribute_type_invalid: [400, 'The attribute type is invalid.'],
+  storage_bucket_not_found: [404, 'Storage bucket with the requested ID could not be found.'],
+  message_not_found: [404, 'Message with the requested ID could not be found.'],
+  message_already_exists: [
+    409,
+    'Message with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID.',
+  ],
+  message_missing_target: [400, 'Message with the requested ID has no recipients (topics or users or targets).'],
+  message_target_not_email: [400, 'Message with the target ID is not an email target.'],
+  message_target_not_sms: [400, 'Message with the target ID is not an SMS target.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 /** An Appwrite error type known to the double. */

@@ -238,3 +238,69 @@ function safeJson(value: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * A list of existing resources' IDs (`ArrayList(UID)`), such as a message's `users` or `targets`.
+ * Duplicates are kept: Appwrite stores the list as given.
+ *
+ * @example
+ * ```ts
+ * uidList(params.users ?? [], 'users'); // ['alice', 'bob']
+ * ```
+ */
+export function uidList(value: unknown, name: string): string[] {
+  if (Array.isArray(value) && value.every(isKey)) return [...value];
+  throw invalidParam(name, `Value must a valid array and ${keyDescription}`);
+}
+
+/**
+ * A list of `bucketId:fileId` pairs (Appwrite's `ArrayList(CompoundUID)`), as email attachments
+ * name their files. Only the shape is checked here; whether the files exist is the route's business.
+ *
+ * @example
+ * ```ts
+ * compoundIdList(['invoices:march'], 'attachments'); // [['invoices', 'march']]
+ * ```
+ */
+export function compoundIdList(value: unknown, name: string): string[][] {
+  const parts = Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? entry.split(':') : [])) : undefined;
+  if (parts?.every((ids) => ids.length >= 2 && ids.every(isKey))) return parts;
+  throw invalidParam(
+    name,
+    "Value must a valid array and Must consist of multiple UIDs separated by a colon. Each UID must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, and underscore. Can't start with a special char.",
+  );
+}
+
+/**
+ * ISO 8601 as Appwrite's callers send it: a date, optionally a time (`T` or a space), optionally an
+ * offset. PHP's `DateTime` would take more shapes, but Appwrite documents ISO 8601, and JavaScript
+ * reads anything else in the machine's local time zone, which would make the double's answer
+ * depend on where it runs.
+ */
+const isoDateTime = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** The latest date utopia-php/database's `Datetime` validator accepts by default. */
+const MAX_DATE_MS = Date.UTC(9999, 11, 31);
+
+/**
+ * A date that must not lie in the past (`Nullable(Datetime(requireDateInFuture: true))`), as
+ * milliseconds since the epoch. A missing or `null` value is `null`. "Now" is the double's clock,
+ * so tests that move the clock move this check too; Appwrite uses its own wall clock.
+ *
+ * @example
+ * ```ts
+ * futureDate(params.scheduledAt, 'scheduledAt', ctx.clock.now()); // 1768482000000, or null
+ * ```
+ */
+export function futureDate(value: unknown, name: string, nowMs: number): number | null {
+  if (value === undefined || value === null) return null;
+  const match = typeof value === 'string' ? isoDateTime.exec(value) : null;
+  if (match) {
+    const [, date, hoursMinutes = '00:00', seconds = ':00', offset = 'Z'] = match;
+    // Without an offset PHP reads the time in the server's zone, which is UTC in Appwrite.
+    const normalisedOffset = /^[+-]\d{4}$/.test(offset) ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset.length === 3 ? `${offset}:00` : offset;
+    const ms = Date.parse(`${date}T${hoursMinutes}${seconds}${normalisedOffset.toUpperCase()}`);
+    if (Number.isFinite(ms) && ms >= nowMs && ms <= MAX_DATE_MS) return ms;
+  }
+  throw invalidParam(name, 'Value must be valid date in the future and between 0000-01-01 00:00:00 and 9999-12-31 00:00:00. or null');
+}
