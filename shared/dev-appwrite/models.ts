@@ -1,11 +1,11 @@
 /**
- * Appwrite's response models (`User`, `Token`, `Session`, `Target`) built from the double's
+ * Appwrite's response models (`User`, `Token`, `Session`, `Target`, `Message`) built from the double's
  * records, with every field `node-appwrite`'s and `appwrite`'s `Models` declare, in Appwrite's
  * date format.
  *
  * @module
  */
-import type { SessionRecord, TargetRecord, TokenRecord, UserRecord } from './store.js';
+import type { MessageRecord, SessionRecord, TargetRecord, TokenRecord, UserRecord } from './store.js';
 
 /**
  * Formats a time the way Appwrite's `DateTime::formatTz` does: ISO 8601 with milliseconds and an
@@ -127,5 +127,33 @@ export function sessionModel(session: SessionRecord, options: { current: boolean
     factors: [...session.factors],
     secret: options.secret,
     mfaUpdatedAt: '',
+  };
+}
+
+/**
+ * The `Message` model. Unlike the other models, its optional dates and `deliveryErrors` are `null`
+ * rather than `''` while unset: Appwrite's response filter writes `null` for a non-required rule
+ * whose attribute is null, and these three are the non-required ones.
+ *
+ * @example
+ * ```ts
+ * c.json(messageModel(message), 201); // { $id, providerType: 'email', status: 'processing', deliveryErrors: null, ... }
+ * ```
+ */
+export function messageModel(message: MessageRecord): Record<string, unknown> {
+  return {
+    $id: message.id,
+    $createdAt: appwriteDate(message.createdAt),
+    $updatedAt: appwriteDate(message.updatedAt),
+    providerType: message.providerType,
+    topics: [...message.topics],
+    users: [...message.users],
+    targets: [...message.targets],
+    scheduledAt: message.scheduledAt === null ? null : appwriteDate(message.scheduledAt),
+    deliveredAt: message.deliveredAt === null ? null : appwriteDate(message.deliveredAt),
+    deliveryErrors: message.deliveryErrors === null ? null : [...message.deliveryErrors],
+    deliveredTotal: message.deliveredTotal,
+    data: structuredClone(message.data),
+    status: message.status,
   };
 }

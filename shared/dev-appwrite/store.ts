@@ -1,12 +1,13 @@
 /**
- * The in-memory state of the embedded Appwrite double: users, their tokens and sessions, and the
- * abuse counters. Records hold what Appwrite's database holds (hashes, never plaintext secrets);
+ * The in-memory state of the embedded Appwrite double: users, their tokens and sessions, messages
+ * and the outbox of their deliveries, and the abuse counters. Records hold what Appwrite's database holds (hashes, never plaintext secrets);
  * the HTTP models are built from them in `models.ts`.
  *
  * Tests may read the store to assert what the double holds, e.g. that a token is gone after use.
  *
  * @module
  */
+import { Outbox } from './outbox.js';
 
 /** The `hashOptions` of an argon2 user, as Appwrite reports them. */
 export interface Argon2HashOptions {
@@ -76,6 +77,32 @@ export interface SessionRecord {
   userAgent: string;
 }
 
+/** Where a message stands: Appwrite's `MessageStatus`. */
+export type MessageStatus = 'draft' | 'processing' | 'scheduled' | 'sent' | 'failed';
+
+/**
+ * A Messaging message (`messaging.createEmail` / `createSMS`). Times are milliseconds since the
+ * epoch; `null` where Appwrite's document holds null.
+ */
+export interface MessageRecord {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  providerType: 'email' | 'sms';
+  /** The recipients as requested, duplicates and all. */
+  topics: string[];
+  users: string[];
+  targets: string[];
+  scheduledAt: number | null;
+  deliveredAt: number | null;
+  /** `null` until the delivery ran. */
+  deliveryErrors: string[] | null;
+  deliveredTotal: number;
+  /** Email: `subject, content, html, cc, bcc, attachments`. SMS: `content`. */
+  data: Record<string, unknown>;
+  status: MessageStatus;
+}
+
 /** One fixed-window abuse counter. */
 export interface AbuseCounter {
   /** Start of the window in seconds since the epoch. */
@@ -92,12 +119,17 @@ export interface AbuseCounter {
  * const store = new DevAppwriteStore();
  * store.users.get('alice')?.status; // true
  * store.tokensOf('alice').length;   // 0 once the token was exchanged
+ * store.outbox.list().at(-1)?.to;   // 'alice@example.com' after a messaging.createEmail to alice
  * ```
  */
 export class DevAppwriteStore {
   readonly users = new Map<string, UserRecord>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly sessions = new Map<string, SessionRecord>();
+  /** Messaging messages by `$id`. */
+  readonly messages = new Map<string, MessageRecord>();
+  /** What the messaging routes "delivered", newest last; see `Outbox`. */
+  readonly outbox = new Outbox();
   /** Abuse counters by Appwrite's abuse key (e.g. `ip:1.2.3.4,userId:alice`). */
   readonly abuse = new Map<string, AbuseCounter>();
   private readonly moduleStates = new Map<string, unknown>();
@@ -120,6 +152,18 @@ export class DevAppwriteStore {
   /** The user whose `field` equals `value`, if any. Appwrite keeps email and phone unique. */
   findUserBy(field: 'email' | 'phone', value: string): UserRecord | undefined {
     for (const user of this.users.values()) if (user[field] === value) return user;
+    return undefined;
+  }
+
+  /**
+   * A messaging target by its `$id`, with the user it belongs to. Targets live inside their user
+   * records, as the double derives them from the user's email and phone.
+   */
+  findTarget(targetId: string): { user: UserRecord; target: TargetRecord } | undefined {
+    for (const user of this.users.values()) {
+      const target = user.targets.find((candidate) => candidate.id === targetId);
+      if (target) return { user, target };
+    }
     return undefined;
   }
 
@@ -150,6 +194,8 @@ export class DevAppwriteStore {
     this.users.clear();
     this.tokens.clear();
     this.sessions.clear();
+    this.messages.clear();
+    this.outbox.clear();
     this.abuse.clear();
     this.moduleStates.clear();
   }
