@@ -1,7 +1,8 @@
 /**
  * The embedded Appwrite: an in-memory imitation of the part of the Appwrite 1.9.x REST API the kit
- * uses (Users, custom tokens, token sessions, account), faithful enough that the real
- * `node-appwrite` and `appwrite` SDKs work against it unchanged.
+ * uses (Users, custom tokens, token sessions, account, TablesDB rows, Messaging), faithful enough
+ * that the real `node-appwrite` and `appwrite` SDKs work against it unchanged. Messages it is asked
+ * to send land in `store.outbox` instead of a mailbox or phone.
  *
  * **A development double, never for production.** It keeps everything in memory, serves a single
  * project, and exists so tests, the local `npm start` server and the Workers tests have an
@@ -20,6 +21,7 @@ import { systemClock } from '../clock.js';
 import { registerAccountRoutes } from './account.js';
 import type { DevAppwriteContext, DevAppwriteOptions, DevEnv, RouteModule } from './context.js';
 import { AppwriteError } from './errors.js';
+import { registerMessagingRoutes } from './messaging.js';
 import { appwritePasswordHashOptions } from './passwords.js';
 import { DevAppwriteStore } from './store.js';
 import { registerTablesDbRoutes } from './tablesdb.js';
@@ -29,16 +31,23 @@ import { registerUserRoutes } from './users.js';
 export type { Caller, DevAppwriteContext, DevAppwriteOptions, DevEnv, PasswordHashOptions, RequestAuth, RouteModule } from './context.js';
 export { APPWRITE_VERSION, AppwriteError, type AppwriteErrorBody, type AppwriteErrorType } from './errors.js';
 export { appwritePasswordHashOptions } from './passwords.js';
-export { DevAppwriteStore } from './store.js';
+export { Outbox, OUTBOX_LIMIT, type OutboxEntry } from './outbox.js';
+export { DevAppwriteStore, type MessageRecord, type MessageStatus } from './store.js';
 
 /** Every route module of the double. Adding an API is one more entry here. */
-const routeModules: readonly RouteModule[] = [registerUserRoutes, registerTokenRoutes, registerAccountRoutes, registerTablesDbRoutes];
+const routeModules: readonly RouteModule[] = [
+  registerUserRoutes,
+  registerTokenRoutes,
+  registerAccountRoutes,
+  registerTablesDbRoutes,
+  registerMessagingRoutes,
+];
 
 /** What `createDevAppwrite` returns. */
 export interface DevAppwrite {
   /** The Hono app; its routes answer under `/v1`. */
   app: Hono<DevEnv>;
-  /** Its state, for tests to inspect or clear. */
+  /** Its state, for tests to inspect or clear; `store.outbox` holds the emails and SMS it "sent". */
   store: DevAppwriteStore;
 }
 

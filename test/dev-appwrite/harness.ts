@@ -6,11 +6,14 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { Client, Users } from 'node-appwrite';
+import { Client, Messaging, Users } from 'node-appwrite';
 import { createDevAppwrite, type DevAppwriteStore, type PasswordHashOptions } from '../../shared/dev-appwrite/index.js';
 
 export const PROJECT_ID = 'kit-test';
-/** A key with every scope the kit's functions need, plus `sessions.write` for server-side sessions. */
+/**
+ * A key with every scope the kit's functions need (users, and messages for out-of-band codes), plus
+ * `sessions.write` for server-side sessions.
+ */
 export const SERVER_KEY = 'server-key-with-all-scopes';
 export const READ_ONLY_KEY = 'read-only-key';
 /** Cheap enough that tests hashing many passwords stay fast. */
@@ -41,6 +44,8 @@ export interface RunningDevAppwrite {
   /** A node-appwrite client authenticated with `SERVER_KEY`. */
   serverClient(): Client;
   users(): Users;
+  /** Messaging, authenticated with `SERVER_KEY`. */
+  messaging(): Messaging;
   /** Empties the store and rewinds the clock, so tests sharing one server start alike. */
   reset(): void;
   close(): Promise<void>;
@@ -60,7 +65,7 @@ export async function startDevAppwrite(options: { hashing?: PasswordHashOptions 
   const clock = new TestClock();
   const { app, store } = createDevAppwrite({
     projectId: PROJECT_ID,
-    apiKeys: { [SERVER_KEY]: ['users.read', 'users.write', 'sessions.write'], [READ_ONLY_KEY]: ['users.read'] },
+    apiKeys: { [SERVER_KEY]: ['users.read', 'users.write', 'sessions.write', 'messages.read', 'messages.write'], [READ_ONLY_KEY]: ['users.read'] },
     clock,
     passwordHashOptions: options.hashing === 'appwrite-default' ? undefined : (options.hashing ?? CHEAP_HASHING),
   });
@@ -75,6 +80,7 @@ export async function startDevAppwrite(options: { hashing?: PasswordHashOptions 
     clock,
     serverClient,
     users: () => new Users(serverClient()),
+    messaging: () => new Messaging(serverClient()),
     reset: () => {
       store.clear();
       clock.reset();
