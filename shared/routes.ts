@@ -6,7 +6,7 @@
  * @module
  */
 import type { Context, Hono } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { jsonBody, type KitEnv } from './http.js';
 
 /** One success answer of a route. */

@@ -127,12 +127,19 @@ async function withDeadline(response: Promise<Response>, ms: number, logger: Log
 
 /**
  * A scheduled execution (`schedule` in appwrite.json; Appwrite sets `x-appwrite-trigger` itself and
- * overwrites a client's) deletes rate-limit rows whose window has ended, so the table stays small.
+ * overwrites a client's) deletes rate-limit rows whose window has ended and replay records past their
+ * expiry, so the tables stay small.
  * Harmless if triggered otherwise: it only removes counters that no longer count.
  */
 async function purgeRateLimitRows(connection: AppwriteConnection, logger: Logger, res: OpenRuntimesResponse): Promise<OpenRuntimesOutput> {
   const purged = await createAppwriteStore(connection, { logger }).purgeExpired();
   logger.info('rate_limit_rows_purged', { purged });
+  // Replay records too; a failure here must not hide the counters' purge, and the next hour retries.
+  try {
+    logger.info('once_rows_purged', { purged: await createAppwriteOnceStore(connection, { logger }).purgeExpired() });
+  } catch {
+    logger.warn('once_rows_not_purged', {});
+  }
   return sendResponse(Response.json({ purged }), res);
 }
 
