@@ -1,5 +1,5 @@
 /**
- * The TablesDB routes of the embedded Appwrite double: exactly the ones the rate-limit store uses.
+ * The TablesDB routes of the embedded Appwrite double: exactly the ones the rate-limit and once stores use.
  *
  * | route | scope | Appwrite 1.9 behaviour imitated |
  * |---|---|---|
@@ -19,12 +19,13 @@
  * serialised by the event loop: the double is atomic in-process, as Appwrite's row lock is.
  *
  * The double knows only the tables it was given: by default the kit's own, as declared for
- * `appwrite.json` in `shared/rate-limit/appwrite-table.ts`.
+ * `appwrite.json` in `shared/rate-limit/appwrite-table.ts` and `shared/once/appwrite-table.ts`.
  *
  * @module
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { onceTableSpec } from '../once/appwrite-table.js';
 import { rateLimitDatabaseSpec, rateLimitTableSpec } from '../rate-limit/appwrite-table.js';
 import { requireScope } from './auth.js';
 import type { DevAppwriteContext, RouteModule } from './context.js';
@@ -186,7 +187,8 @@ export function createTablesDbRoutes(
 }
 
 /**
- * The TablesDB route module with the kit's own declared tables (today: the rate-limit counters).
+ * The TablesDB route module with the kit's own declared tables (today: the rate-limit counters and
+ * the once-store records).
  *
  * @example
  * ```ts
@@ -194,7 +196,7 @@ export function createTablesDbRoutes(
  * ```
  */
 export const registerTablesDbRoutes: RouteModule = (app, ctx: DevAppwriteContext) =>
-  createTablesDbRoutes([rateLimitDatabaseSpec], [rateLimitTableSpec])(app, ctx);
+  createTablesDbRoutes([rateLimitDatabaseSpec], [rateLimitTableSpec, onceTableSpec])(app, ctx);
 
 /** Runs a route body; its `AppwriteError`s reach the app's error handler, which answers in Appwrite's shape. */
 async function respond(c: Context, body: () => Promise<[unknown, number]>): Promise<Response> {
