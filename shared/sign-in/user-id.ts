@@ -18,7 +18,7 @@ const prefixPattern = /^[a-z][a-z0-9]{0,7}$/;
  *
  * @example
  * ```ts
- * await deriveUserId('pw', 'password-username', 'alice'); // 'pw-2bd806c97f0e00af1a1fc3328fa763a9'
+ * await deriveUserId('pw', 'password-username', 'alice'); // 'pw-35e7d6b72db03238fdcb1696cd3b5b6bf'
  * ```
  */
 export async function deriveUserId(prefix: string, namespace: string, subject: string): Promise<string> {
