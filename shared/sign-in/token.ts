@@ -27,8 +27,24 @@ function within(name: string, value: number, bounds: { min: number; max: number 
 }
 
 /**
+ * The bounds of a token variable, each inside Appwrite's, and the default inside the function's
+ * own: zod hands back a default without checking it, so a default outside `min`-`max` would be
+ * what an unset variable yields.
+ */
+function checkedBounds(name: string, options: { min?: number; max?: number; default: number }, bounds: { min: number; max: number }) {
+  const min = within(name, options.min ?? bounds.min, bounds);
+  const max = within(name, options.max ?? bounds.max, bounds);
+  const fallback = within(name, options.default, bounds);
+  if (min > max) throw new TypeError(`Token ${name} bounds ${min}-${max} are the wrong way round.`);
+  if (fallback < min || fallback > max) throw new TypeError(`Token ${name} default ${fallback} is outside the function's ${min}-${max}.`);
+  return { min, max, default: fallback };
+}
+
+/**
  * The schema of a `<FN>_TOKEN_LENGTH` variable. A function may narrow Appwrite's bounds (a secret
  * returned in a response can afford 64 characters; one read aloud cannot); it cannot widen them.
+ * A bound outside Appwrite's, bounds the wrong way round, or a default outside them throw here,
+ * when the function defines its config, rather than when a variable happens to be unset.
  *
  * @example
  * ```ts
@@ -36,16 +52,12 @@ function within(name: string, value: number, bounds: { min: number; max: number 
  * ```
  */
 export function tokenLength(options: { min?: number; max?: number; default: number }) {
-  const { min, max } = APPWRITE_TOKEN_BOUNDS.length;
-  return envInt({
-    min: within('length', options.min ?? min, APPWRITE_TOKEN_BOUNDS.length),
-    max: within('length', options.max ?? max, APPWRITE_TOKEN_BOUNDS.length),
-    default: within('length', options.default, APPWRITE_TOKEN_BOUNDS.length),
-  });
+  return envInt(checkedBounds('length', options, APPWRITE_TOKEN_BOUNDS.length));
 }
 
 /**
- * The schema of a `<FN>_TOKEN_EXPIRE` variable, in seconds, inside Appwrite's bounds.
+ * The schema of a `<FN>_TOKEN_EXPIRE` variable, in seconds, inside Appwrite's bounds; checked at
+ * definition as {@link tokenLength} is.
  *
  * @example
  * ```ts
@@ -53,12 +65,7 @@ export function tokenLength(options: { min?: number; max?: number; default: numb
  * ```
  */
 export function tokenExpire(options: { min?: number; max?: number; default: number }) {
-  const { min, max } = APPWRITE_TOKEN_BOUNDS.expire;
-  return envInt({
-    min: within('expire', options.min ?? min, APPWRITE_TOKEN_BOUNDS.expire),
-    max: within('expire', options.max ?? max, APPWRITE_TOKEN_BOUNDS.expire),
-    default: within('expire', options.default, APPWRITE_TOKEN_BOUNDS.expire),
-  });
+  return envInt(checkedBounds('expire', options, APPWRITE_TOKEN_BOUNDS.expire));
 }
 
 /**
