@@ -50,7 +50,9 @@ export const oncePort = definePort((runtime) => runtime.onceStore());
  * ports: { delivery: deliveryPort }
  * ```
  */
-export const deliveryPort = definePort<Delivery>((runtime) => createMessagingDelivery(runtime.appwrite(), runtime.logger));
+export const deliveryPort = definePort<Delivery>((runtime) =>
+  createMessagingDelivery(runtime.appwrite(), runtime.logger, { now: () => runtime.clock.now() }),
+);
 
 /** `fetch` for calls to vendors, with a deadline. */
 export type OutboundFetch = (url: string | URL, init?: RequestInit) => Promise<Response>;

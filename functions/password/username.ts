@@ -50,7 +50,7 @@ export const usernameSchema = z
  *
  * @example
  * ```ts
- * await userIdForUsername('alice'); // 'pw-2bd806c97f0e00af1a1fc3328fa763a9'
+ * await userIdForUsername('alice'); // 'pw-35e7d6b72db03238fdcb1696cd3b5b6bf'
  * ```
  */
 export function userIdForUsername(username: string): Promise<string> {

@@ -17,6 +17,11 @@ export type OutOfBandChannel = 'email' | 'sms' | 'voice';
 
 /** One way to reach a user out of band. */
 export interface DeliveryChannel {
+  /**
+   * Throws `delivery_unavailable` when this user cannot be reached on this channel (no email, no
+   * phone). The pipeline asks before minting a token, so no token is made that nobody can receive.
+   */
+  assertReachable(user: UserRecord): void;
   /** Sends the secret to the user; throws a `KitError` (`delivery_unavailable`) when it cannot. */
   send(user: UserRecord, token: IssuedToken): Promise<void>;
 }
@@ -80,12 +85,14 @@ export function createMessagingDelivery(
   const run = <T>(operation: string, call: () => Promise<T>) =>
     callAppwrite(call, { timeoutMs: connection.APPWRITE_TIMEOUT_MS, logger, operation });
 
+  function assertReachable(channel: 'email' | 'sms', user: UserRecord): void {
+    if (channel === 'email' ? user.email : user.phone) return;
+    logger.error('delivery_failed', { channel, userId: user.id, reason: 'no_address' });
+    throw new KitError('delivery_unavailable', `This account has no ${channel === 'email' ? 'email address' : 'phone number'} to send a code to.`);
+  }
+
   async function send(channel: 'email' | 'sms', user: UserRecord, call: () => Promise<unknown>): Promise<void> {
-    const address = channel === 'email' ? user.email : user.phone;
-    if (!address) {
-      logger.error('delivery_failed', { channel, userId: user.id, reason: 'no_address' });
-      throw new KitError('delivery_unavailable', `This account has no ${channel === 'email' ? 'email address' : 'phone number'} to send a code to.`);
-    }
+    assertReachable(channel, user);
     try {
       await call();
     } catch (error) {
@@ -98,6 +105,7 @@ export function createMessagingDelivery(
 
   return {
     email: {
+      assertReachable: (user) => assertReachable('email', user),
       send: (user, token) =>
         send('email', user, () =>
           run('messaging.createEmail', () =>
@@ -106,6 +114,7 @@ export function createMessagingDelivery(
         ),
     },
     sms: {
+      assertReachable: (user) => assertReachable('sms', user),
       send: (user, token) =>
         send('sms', user, () =>
           run('messaging.createSMS', () => messaging.createSMS({ messageId: ID.unique(), content: fill(text.body, token, now()), users: [user.id] })),

@@ -60,22 +60,26 @@ export function createSignIn(ports: SignInPorts) {
   const guard = ports.rateLimits ? createRateLimitGuard({ store: ports.rateLimits, clock: ports.clock, logger: ports.logger }) : null;
 
   return async function signIn(c: Context<KitEnv>, steps: SignInSteps): Promise<Response> {
+    // A channel nobody configured fails before any counting, proving or user creation.
+    const channel = steps.deliver === 'response' ? null : ports.delivery?.[steps.deliver];
+    if (steps.deliver !== 'response' && !channel) {
+      ports.logger.error('delivery_failed', { channel: steps.deliver, reason: 'channel_not_configured' });
+      throw new KitError('delivery_unavailable', 'The code could not be sent. Try again later.');
+    }
     if (steps.guards?.length) {
       if (!guard) throw new TypeError('This sign-in has guards but the function did not ask for the rateLimits port.');
       await guard.enforce(steps.guards);
     }
     const identity = await steps.prove();
     const user = 'user' in identity ? identity.user : (await getOrCreateUser(ports.users, identity.userId, identity.profile)).user;
-    const token = await issueToken(ports, user, steps.token);
-    if (steps.deliver === 'response') {
+    if (!channel) {
+      const token = await issueToken(ports, user, steps.token);
       ports.logger.info('login_succeeded', { userId: user.id, delivery: 'response' });
       return c.json({ userId: token.userId, secret: token.secret, expire: token.expire }, 200);
     }
-    const channel = ports.delivery?.[steps.deliver];
-    if (!channel) {
-      ports.logger.error('delivery_failed', { channel: steps.deliver, reason: 'channel_not_configured' });
-      throw new KitError('delivery_unavailable', 'The code could not be sent. Try again later.');
-    }
+    // Before minting: a token for a user the channel cannot reach would only sit in Appwrite.
+    channel.assertReachable(user);
+    const token = await issueToken(ports, user, steps.token);
     await channel.send(user, token);
     return c.json({ userId: token.userId, expire: token.expire }, 202);
   };

@@ -93,7 +93,6 @@ async function read(response: Response) {
 
 /** Fails if the answer holds any secret issued so far, in its body or its headers. */
 function expectNoSecretInAnswer(answer: { text: string; headers: string }): void {
-  expect(secrets.length, 'the test issued no secret to look for').toBeGreaterThan(0);
   for (const secret of secrets) {
     expect(answer.text.includes(secret), `secret in body ${answer.text}`).toBe(false);
     expect(answer.headers.includes(secret), 'secret in headers').toBe(false);
@@ -237,29 +236,37 @@ describe('out-of-band delivery fails closed with 503 delivery_unavailable', () =
     expect([...dev.store.messages.values()].filter((message) => message.status === 'sent')).toEqual([]);
   }
 
-  it('for a user without an email address', async () => {
+  it('for a user without an email address, before any token is minted', async () => {
     await dev.users().create({ userId: 'no-email', phone: '+14155550100' });
     const { call } = signInApp({ deliver: 'email', delivery: messagingDelivery() });
+    const issuedBefore = secrets.length;
 
     await expectUnavailable(await call({ userId: 'no-email' }));
     expect(dev.store.messages.size).toBe(0);
+    expect(secrets.length, 'a token was minted that nobody could receive').toBe(issuedBefore);
     expect(capture.lines).toContain('delivery_failed channel="email" userId="no-email" reason="no_address"');
   });
 
-  it('for a user without a phone number', async () => {
+  it('for a user without a phone number, before any token is minted', async () => {
     await dev.users().create({ userId: 'no-phone', email: 'nophone@example.com' });
     const { call } = signInApp({ deliver: 'sms', delivery: messagingDelivery() });
+    const issuedBefore = secrets.length;
 
     await expectUnavailable(await call({ userId: 'no-phone' }));
     expect(dev.store.messages.size).toBe(0);
+    expect(secrets.length, 'a token was minted that nobody could receive').toBe(issuedBefore);
   });
 
-  it('for a channel the function did not configure', async () => {
+  it('for a channel the function did not configure, before counting, proving or creating anyone', async () => {
+    const issuedBefore = secrets.length;
     const noDelivery = signInApp({ deliver: 'email' });
     await expectUnavailable(await noDelivery.call({ email: 'alice@example.com' }));
 
     const noVoice = signInApp({ deliver: 'voice', delivery: messagingDelivery() });
     await expectUnavailable(await noVoice.call({ email: 'bob@example.com' }));
+    expect(noDelivery.counts.prove + noVoice.counts.prove).toBe(0);
+    expect((await dev.users().list()).total).toBe(0);
+    expect(secrets.length).toBe(issuedBefore);
     expect(capture.lines.at(-1)).toBe('delivery_failed channel="voice" reason="channel_not_configured"');
   });
 
