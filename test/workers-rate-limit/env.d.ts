@@ -2,5 +2,6 @@
 declare namespace Cloudflare {
   interface Env {
     RATE_LIMITER: DurableObjectNamespace;
+    ONCE_STORE: DurableObjectNamespace;
   }
 }

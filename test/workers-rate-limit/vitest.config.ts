@@ -1,5 +1,6 @@
-// The Workers project of the rate-limit layer: its tests run inside workerd, against the real
-// RateLimitCounter Durable Object declared in ./wrangler.toml (SQLite storage, alarms).
+// The Workers project of the rate-limit and once-store layers: its tests run inside workerd, against
+// the real RateLimitCounter and OnceRecord Durable Objects declared in ./wrangler.toml (SQLite
+// storage, alarms).
 // Run alone with: npx vitest run --project workers-rate-limit
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
