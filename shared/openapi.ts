@@ -9,7 +9,15 @@ import { errorStatus, statusOf, type ErrorCatalog } from './errors.js';
 import type { KitFunction } from './platform.js';
 import type { RouteSpec } from './routes.js';
 
-/** Options of {@link openApiDocument}. */
+/**
+ * Options of {@link openApiDocument}.
+ *
+ * @example
+ * ```ts
+ * const served: OpenApiOptions = { mounted: true, serverUrl: 'http://127.0.0.1:3000' }; // npm start, the Worker
+ * const appwrite: OpenApiOptions = { mounted: false };                                   // one Appwrite function
+ * ```
+ */
 export interface OpenApiOptions {
   /** `true` (shared servers): paths are `/<function>/<route>`. `false` (one Appwrite function): paths at the root. */
   mounted: boolean;
@@ -26,29 +34,40 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return rest;
 }
 
-/** Error types answered by every route, beyond those it declares. */
-function implicitErrors(route: RouteSpec): string[] {
+/**
+ * Error types answered by every route, beyond those it declares. On Appwrite (`mounted: false`) the
+ * runtime's request budget answers 503 `appwrite_unavailable` for any route that runs too long
+ * (`shared/runtime/appwrite.ts`), whether or not the route itself calls Appwrite.
+ */
+function implicitErrors(route: RouteSpec, mounted: boolean): string[] {
   const body = route.body ? ['invalid_request', 'unsupported_media_type', 'payload_too_large'] : [];
-  return [...body, 'internal_error', 'config_invalid'];
+  return [...body, 'internal_error', 'config_invalid', ...(mounted ? [] : ['appwrite_unavailable'])];
 }
 
-function errorResponses(route: RouteSpec, catalog: ErrorCatalog): Record<string, unknown> {
+/** Error types whose answers carry `Retry-After` (the rate-limit guard's and the argon2 gate's). */
+const retryAfterTypes = new Set(['rate_limited', 'server_busy']);
+
+function errorResponses(route: RouteSpec, catalog: ErrorCatalog, mounted: boolean): Record<string, unknown> {
   const byStatus = new Map<number, string[]>();
-  for (const type of new Set([...route.errors, ...implicitErrors(route)])) {
+  for (const type of new Set([...route.errors, ...implicitErrors(route, mounted)])) {
     const status = statusOf(type, catalog);
     if (status === undefined) throw new TypeError(`Route ${route.method.toUpperCase()} ${route.path} names an undeclared error type ${type}.`);
     byStatus.set(status, [...(byStatus.get(status) ?? []), type]);
   }
   const responses: Record<string, unknown> = {};
-  for (const [status, types] of [...byStatus].sort(([a], [b]) => a - b)) {
+  for (const [status, unsorted] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const types = [...unsorted].sort();
+    const retryAfter = types.some((type) => retryAfterTypes.has(type));
     responses[String(status)] = {
       description: types.join(', '),
-      ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds until the limit lets a new attempt through.', schema: { type: 'integer' } } } } : {}),
+      ...(retryAfter
+        ? { headers: { 'Retry-After': { description: `Seconds to wait before trying again (${types.filter((type) => retryAfterTypes.has(type)).join(', ')}).`, schema: { type: 'integer' } } } }
+        : {}),
       content: {
         'application/json': {
           schema: {
             type: 'object',
-            properties: { message: { type: 'string' }, code: { const: status }, type: { enum: types.sort() } },
+            properties: { message: { type: 'string' }, code: { const: status }, type: { enum: types } },
             required: ['message', 'code', 'type'],
             additionalProperties: false,
           },
@@ -59,7 +78,38 @@ function errorResponses(route: RouteSpec, catalog: ErrorCatalog): Record<string,
   return responses;
 }
 
-function operation(fn: KitFunction, name: string, route: RouteSpec): Record<string, unknown> {
+/** Path parameters of an OpenAPI path template: every `{name}` must be declared, or the document is invalid. */
+function pathParameters(path: string): Record<string, unknown>[] {
+  return [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+}
+
+/**
+ * `GET /health` of the shared servers (`shared/runtime/mount.ts`), which only exists when functions
+ * are mounted: an Appwrite function has no such route.
+ */
+const healthOperation = {
+  operationId: 'health',
+  // Capitalised: no function can take this tag, as function names are lower-case.
+  tags: ['Server'],
+  summary: 'Whether the server is up, and which functions it serves.',
+  responses: {
+    '200': {
+      description: 'The server is up.',
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: { status: { const: 'ok' }, functions: { type: 'array', items: { type: 'string' } } },
+            required: ['status', 'functions'],
+            additionalProperties: false,
+          },
+        },
+      },
+    },
+  },
+};
+
+function operation(fn: KitFunction, name: string, route: RouteSpec, path: string, mounted: boolean): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
   for (const [status, answer] of Object.entries(route.answers)) {
     responses[status] = {
@@ -72,8 +122,9 @@ function operation(fn: KitFunction, name: string, route: RouteSpec): Record<stri
     tags: [fn.name],
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
+    ...(pathParameters(path).length > 0 ? { parameters: pathParameters(path) } : {}),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
-    responses: { ...responses, ...errorResponses(route, fn.errors) },
+    responses: { ...responses, ...errorResponses(route, fn.errors, mounted) },
   };
 }
 
@@ -90,11 +141,14 @@ export function openApiDocument(functions: readonly KitFunction[], options: Open
   const paths: Record<string, Record<string, unknown>> = {};
   for (const fn of functions) {
     for (const [name, route] of Object.entries(fn.routes)) {
-      // OpenAPI path templates use {id} where Hono uses :id.
-      const path = `${options.mounted ? `/${fn.name}` : ''}${route.path}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}') || '/';
-      paths[path] = { ...paths[path], [route.method]: operation(fn, name, route) };
+      // OpenAPI path templates use {id} where Hono uses :id. Mounted, a function's `/` is served
+      // at `/<name>` exactly (Hono joins `/password` and `/` into `/password`; `/password/` is a 404).
+      const relative = options.mounted && route.path === '/' ? '' : route.path;
+      const path = `${options.mounted ? `/${fn.name}` : ''}${relative}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+      paths[path] = { ...paths[path], [route.method]: operation(fn, name, route, path, options.mounted) };
     }
   }
+  if (options.mounted) paths['/health'] = { ...paths['/health'], get: healthOperation };
   return {
     openapi: '3.1.0',
     info: {
@@ -103,10 +157,20 @@ export function openApiDocument(functions: readonly KitFunction[], options: Open
       description: 'Each sign-in answers an Appwrite token: exchange it with account.createSession({ userId, secret }). Errors have the shape { message, code, type }; branch on type.',
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
-    tags: functions.map((fn) => ({ name: fn.name, description: fn.summary })),
+    tags: [
+      ...functions.map((fn) => ({ name: fn.name, description: fn.summary })),
+      ...(options.mounted ? [{ name: 'Server', description: 'The shared server itself (npm start, the Worker).' }] : []),
+    ],
     paths,
   };
 }
 
-/** Every kit-wide error type, for documentation that lists them. */
+/**
+ * Every kit-wide error type, for documentation that lists them.
+ *
+ * @example
+ * ```ts
+ * kitErrorTypes.includes('rate_limited'); // true
+ * ```
+ */
 export const kitErrorTypes = Object.keys(errorStatus);
