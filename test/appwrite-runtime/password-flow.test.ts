@@ -4,8 +4,10 @@ import { Account, AppwriteException, Client } from 'appwrite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passwordFunction } from '../../functions/password/index.js';
 import { createDevAppwrite } from '../../shared/dev-appwrite/index.js';
+import { openApiDocument } from '../../shared/openapi.js';
 import { createAppwriteEntry, type AppwriteEntry } from '../../shared/runtime/appwrite.js';
 import { freshBrowser } from '../helpers/browser.js';
+import { expectDocumentedAnswer } from '../helpers/openapi-conformance.js';
 import { invokeOpenRuntimes, type RawRequest, type RuntimeResult } from '../helpers/open-runtimes.js';
 
 // The password function as Appwrite runs it: open-runtimes context in, Appwrite reached through
@@ -57,10 +59,17 @@ function appwriteHeaders(key: string | null = FUNCTION_KEY): Record<string, stri
   };
 }
 
+// The function's own document, paths at the root as its Appwrite function serves them.
+const document = openApiDocument([passwordFunction], { mounted: false });
+
 async function call(target: AppwriteEntry, request: RawRequest): Promise<RuntimeResult> {
   const result = await invokeOpenRuntimes(target, request);
   collected.push(...result.logs, ...result.errors);
   expect(result.failed, 'the entry threw or returned nothing').toBe(false);
+  // Every answer must be one the document promises, on the wire as the runtime sends it.
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(result.headers)) for (const one of [value].flat()) headers.append(name, one);
+  await expectDocumentedAnswer(document, request.method ?? 'GET', request.url ?? '/', { status: result.statusCode, headers, body: result.text() });
   return result;
 }
 

@@ -6,8 +6,10 @@ import { Account, AppwriteException, Client } from 'appwrite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kitFunctions } from '../../functions/index.js';
 import { silentLogger } from '../../shared/log.js';
+import { openApiDocument } from '../../shared/openapi.js';
 import { startNodeServer, type RunningNodeServer } from '../../shared/runtime/node.js';
 import { freshBrowser } from '../helpers/browser.js';
+import { expectDocumentedAnswer } from '../helpers/openapi-conformance.js';
 
 let server: RunningNodeServer;
 let counter = 0;
@@ -24,12 +26,17 @@ beforeAll(async () => {
 afterAll(() => server.close());
 beforeEach(() => freshBrowser());
 
-function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  return fetch(`${server.url}/password${path}`, {
+// The document npm start serves: every answer below must be one it promises.
+const document = openApiDocument(kitFunctions, { mounted: true });
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${server.url}/password${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+  await expectDocumentedAnswer(document, 'post', `/password${path}`, response);
+  return response;
 }
 
 function webAccount() {
