@@ -8,6 +8,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Client, Messaging, Users } from 'node-appwrite';
 import { createDevAppwrite, type DevAppwriteStore, type PasswordHashOptions } from '../../shared/dev-appwrite/index.js';
+import { manualClock, type ManualClock } from '../helpers/clock.js';
 
 export const PROJECT_ID = 'kit-test';
 /**
@@ -22,25 +23,11 @@ export const CHEAP_HASHING: PasswordHashOptions = { memoryCost: 1024, timeCost: 
 /** When every test's clock starts: 2026-01-15T12:00:00Z. */
 export const START_MS = Date.UTC(2026, 0, 15, 12, 0, 0);
 
-/** A clock tests move by hand. */
-export class TestClock {
-  private ms = START_MS;
-  now(): number {
-    return this.ms;
-  }
-  advance(seconds: number): void {
-    this.ms += seconds * 1000;
-  }
-  reset(): void {
-    this.ms = START_MS;
-  }
-}
-
 /** A running double. */
 export interface RunningDevAppwrite {
   endpoint: string;
   store: DevAppwriteStore;
-  clock: TestClock;
+  clock: ManualClock;
   /** A node-appwrite client authenticated with `SERVER_KEY`. */
   serverClient(): Client;
   users(): Users;
@@ -62,7 +49,7 @@ export interface RunningDevAppwrite {
  * ```
  */
 export async function startDevAppwrite(options: { hashing?: PasswordHashOptions | 'appwrite-default' } = {}): Promise<RunningDevAppwrite> {
-  const clock = new TestClock();
+  const clock = manualClock(START_MS);
   const { app, store } = createDevAppwrite({
     projectId: PROJECT_ID,
     apiKeys: { [SERVER_KEY]: ['users.read', 'users.write', 'sessions.write', 'messages.read', 'messages.write'], [READ_ONLY_KEY]: ['users.read'] },

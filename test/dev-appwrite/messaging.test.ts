@@ -373,7 +373,7 @@ describe('targets follow the user’s email and phone', () => {
 
   it('keep their ID when the email changes, so messages by user or by target reach the new address', async () => {
     const targetId = await targetOf('alice', 'email');
-    dev.clock.advance(60);
+    dev.clock.advance(60 * 1000);
 
     await users.updateEmail({ userId: 'alice', email: 'Alice.New@Example.com' });
     await messaging.createEmail({ messageId: 'm1', subject: 'Hi', content: 'x', users: ['alice'] });

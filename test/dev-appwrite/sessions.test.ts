@@ -143,11 +143,11 @@ describe('exchanging a custom token with the web SDK', () => {
   it('accepts a secret until its expiry and refuses it after', async () => {
     const lastSecond = await mintSecret('alice', 60);
     const late = await mintSecret('alice', 60);
-    dev.clock.advance(60);
+    dev.clock.advance(60 * 1000);
 
     await browserAccount().createSession({ userId: 'alice', secret: lastSecond });
     browserStorage.clear();
-    dev.clock.advance(1);
+    dev.clock.advance(1 * 1000);
 
     expect(await failure(browserAccount().createSession({ userId: 'alice', secret: late }))).toMatchObject({ code: 401, type: 'user_invalid_token' });
   });
@@ -180,10 +180,10 @@ describe('exchanging a custom token with the web SDK', () => {
   it('ends a session when it expires, a year after it was created', async () => {
     const account = browserAccount();
     await account.createSession({ userId: 'alice', secret: await mintSecret() });
-    dev.clock.advance(31_536_000);
+    dev.clock.advance(31_536_000 * 1000);
     expect((await account.get()).$id).toBe('alice');
 
-    dev.clock.advance(1);
+    dev.clock.advance(1 * 1000);
 
     expect(await failure(account.get())).toMatchObject({ code: 401, type: 'general_unauthorized_scope' });
   });
@@ -286,7 +286,7 @@ describe('the abuse limit on the exchange (10 per hour per IP and userId)', () =
     expect(refused.headers.get('x-ratelimit-reset')).toBe(String(START_MS / 1000 + 3600));
     expect(await failure(browserAccount().createSession({ userId: 'alice', secret }))).toMatchObject({ code: 429, type: 'general_rate_limit_exceeded' });
 
-    dev.clock.advance(3600);
+    dev.clock.advance(3600 * 1000);
     expect((await exchange({ userId: 'alice', secret })).status).toBe(201);
   });
 

@@ -197,7 +197,7 @@ describe('user updates', () => {
   });
 
   it('blocks and unblocks', async () => {
-    dev.clock.advance(10);
+    dev.clock.advance(10 * 1000);
     const blocked = await users.updateStatus({ userId: 'alice', status: false });
 
     expect(blocked.status).toBe(false);
@@ -246,7 +246,7 @@ describe('user updates', () => {
 
   it('replaces the password with a new hash and refuses a short one', async () => {
     const before = await users.get({ userId: 'alice' });
-    dev.clock.advance(60);
+    dev.clock.advance(60 * 1000);
 
     const after = await users.updatePassword({ userId: 'alice', password: 'second password' });
 

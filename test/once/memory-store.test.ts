@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KitError } from '../../shared/errors.js';
 import { createMemoryOnceStore } from '../../shared/once/memory-store.js';
-import { manualClock } from '../rate-limit/helpers.js';
+import { manualClock } from '../helpers/clock.js';
 
 const start = Date.UTC(2026, 0, 15, 12, 0, 0);
 const minute = 60_000;

@@ -112,7 +112,7 @@ describe('per-account throttling', () => {
     for (let second = 0; second < 3600; second += 10) {
       const response = await call('/login', { username: 'victim', password: 'wrong wrong wrong' }, `192.0.2.${second % 200}`);
       if (response.status === 401) verified++;
-      dev.clock.advance(10);
+      dev.clock.advance(10 * 1000);
     }
     expect(hashes).toHaveLength(verified);
     expect(verified).toBeLessThanOrEqual(20);
@@ -128,7 +128,7 @@ describe('per-account throttling', () => {
     for (let second = 0; second < 3600; second += 10) {
       if ((await call('/login', { username: 'victim', password: 'wrong wrong wrong' }, '192.0.2.66')).status === 401) guesses++;
       if (second % 60 === 30 && (await call('/login', { username: 'victim', password: PASSWORD })).status === 200) ownerLogins++;
-      dev.clock.advance(10);
+      dev.clock.advance(10 * 1000);
     }
     expect(guesses + ownerLogins).toBe(20); // PASSWORD_LIMIT_ACCOUNT_CAP: 20 attempts an hour, whoever makes them
     expect(hashes).toHaveLength(20);
@@ -144,7 +144,7 @@ describe('per-account throttling', () => {
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(hashes).toHaveLength(5);
 
-    dev.clock.advance(Number(throttled.headers.get('retry-after')));
+    dev.clock.advance(Number(throttled.headers.get('retry-after')) * 1000);
     expect((await call('/login', { username: 'victim', password: PASSWORD })).status).toBe(200);
 
     // Reset: five fresh failures are allowed again before the next 429.

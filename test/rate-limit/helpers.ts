@@ -1,38 +1,11 @@
 /**
- * Shared checks every rate-limit store must pass, run by each store's test file.
+ * Shared checks every rate-limit store must pass, run by each store's test file. (The test clock is
+ * `test/helpers/clock.ts`.)
  *
  * @module
  */
 import { expect } from 'vitest';
 import type { RateLimitRule, RateLimitStore } from '../../shared/rate-limit/store.js';
-
-/** A clock tests can move. */
-export interface ManualClock {
-  now(): number;
-  set(ms: number): void;
-  advance(ms: number): void;
-}
-
-/**
- * A clock frozen at `start` until moved.
- *
- * @example
- * ```ts
- * const clock = manualClock(1_000_000); clock.advance(60_000);
- * ```
- */
-export function manualClock(start: number): ManualClock {
-  let current = start;
-  return {
-    now: () => current,
-    set: (ms) => {
-      current = ms;
-    },
-    advance: (ms) => {
-      current += ms;
-    },
-  };
-}
 
 /**
  * Fires `calls` concurrent `consume`s at one key and asserts that exactly `rule.limit` were allowed,

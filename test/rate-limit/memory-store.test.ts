@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { KitError } from '../../shared/errors.js';
 import { createMemoryStore } from '../../shared/rate-limit/memory-store.js';
-import { expectExactlyLimitAllowed, manualClock } from './helpers.js';
+import { manualClock } from '../helpers/clock.js';
+import { expectExactlyLimitAllowed } from './helpers.js';
 
 const rule = { limit: 3, windowSeconds: 60 };
 // 10:00:00.000 UTC on some day: a window boundary for 60-second windows.

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, TablesDB } from 'node-appwrite';
 import type { AppwriteConnection } from '../../shared/config.js';
 import { createDevAppwrite } from '../../shared/dev-appwrite/index.js';
-import { manualClock, type ManualClock } from './helpers.js';
+import { manualClock, type ManualClock } from '../helpers/clock.js';
 
 export const PROJECT_ID = 'kit-rate-limit-test';
 export const ROWS_KEY = 'rows-key';
