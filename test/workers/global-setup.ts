@@ -1,48 +1,68 @@
-// Runs in Node before the workerd tests: starts the embedded Appwrite double (appwrite-double.ts)
-// as a child process on 127.0.0.1 and hands its address and API key to the tests and to the
-// Worker's bindings through vitest's provide/inject.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+// Runs in Node before the workerd tests: starts `npm start` itself, as a developer would in the
+// terminal next to `npx wrangler dev`, and hands the Worker exactly the variables of
+// .dev.vars.example (vitest.config.ts binds them). So the documented local setup is what these
+// tests run; if the example and npm start ever disagree, they fail here and say so.
+//
+// npm start serves on the example's port (3000) on 127.0.0.1: a developer's own npm start, or
+// anything else on that port, must be stopped first.
+import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { DEV_VARS_EXAMPLE, readDevVarsExample } from '../helpers/dotenv.js';
+import { startNpmStart } from '../helpers/npm-start.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** Every variable of .dev.vars.example: the Worker's bindings. */
+    devVars: Record<string, string>;
+    /** Where the web SDK in the tests finds Appwrite: the example's values. */
     appwriteEndpoint: string;
     appwriteProjectId: string;
     appwriteApiKey: string;
   }
 }
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const script = fileURLToPath(new URL('./appwrite-double.ts', import.meta.url));
+const host = '127.0.0.1';
+
+/** Fails with a clear message when something already listens where npm start must. */
+async function assertPortFree(port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${port} on ${host} is taken. The Workers tests run \`npm start\` there, as ${DEV_VARS_EXAMPLE} ` +
+                'expects: stop whatever listens on it (your own npm start?) and run them again.',
+            )
+          : error,
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const projectId = 'kit-workers-test';
-  const apiKey = randomBytes(32).toString('hex');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: root,
-    env: { ...process.env, DOUBLE_PROJECT_ID: projectId, DOUBLE_API_KEY: apiKey },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const devVars = readDevVarsExample();
+  const endpoint = new URL(devVars['APPWRITE_ENDPOINT'] ?? '');
+  if (endpoint.hostname !== 'localhost' || !endpoint.port) {
+    throw new Error(`APPWRITE_ENDPOINT in ${DEV_VARS_EXAMPLE} should be npm start's address (http://localhost:<PORT>/v1).`);
+  }
+  const port = Number(endpoint.port);
+  await assertPortFree(port);
 
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('The Appwrite double did not start within 30 s.')), 30_000);
-    child.once('exit', (code) => reject(new Error(`The Appwrite double exited with code ${code}.`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { endpoint: string }).endpoint);
-    });
-  });
+  const server = await startNpmStart({ PORT: String(port), HOST: host });
+  // npm start prints 127.0.0.1 where the example says localhost; the rest must be identical.
+  const mismatched = (['APPWRITE_PROJECT_ID', 'APPWRITE_API_KEY'] as const).filter((name) => server.printed[name] !== devVars[name]);
+  if (server.printed['APPWRITE_ENDPOINT'] !== `http://${host}:${port}/v1`) mismatched.push('APPWRITE_ENDPOINT' as never);
+  if (mismatched.length > 0) {
+    await server.stop();
+    throw new Error(`${DEV_VARS_EXAMPLE} does not match what npm start printed (${mismatched.join(', ')}):\n${server.output()}`);
+  }
 
-  project.provide('appwriteEndpoint', endpoint);
-  project.provide('appwriteProjectId', projectId);
-  project.provide('appwriteApiKey', apiKey);
+  project.provide('devVars', devVars);
+  project.provide('appwriteEndpoint', devVars['APPWRITE_ENDPOINT']!);
+  project.provide('appwriteProjectId', devVars['APPWRITE_PROJECT_ID']!);
+  project.provide('appwriteApiKey', devVars['APPWRITE_API_KEY']!);
 
-  return async () => {
-    child.stdin!.end();
-    await exited;
-  };
+  return () => server.stop();
 }

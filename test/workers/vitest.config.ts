@@ -1,5 +1,6 @@
 // The Workers test project: tests run inside workerd (the real Workers runtime) next to the Worker
-// from wrangler.toml, which talks to the Appwrite double that global-setup.ts serves from Node.
+// from wrangler.toml, which talks to the embedded Appwrite of the `npm start` that global-setup.ts
+// runs, configured with exactly the variables of .dev.vars.example, as `npx wrangler dev` would be.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
@@ -20,12 +21,9 @@ export default defineConfig({
     cloudflareTest(({ inject }) => ({
       wrangler: { configPath },
       miniflare: {
-        // Override [vars]: point the Worker at the double. The key exists only for this test run.
-        bindings: {
-          APPWRITE_ENDPOINT: inject('appwriteEndpoint'),
-          APPWRITE_PROJECT_ID: inject('appwriteProjectId'),
-          APPWRITE_API_KEY: inject('appwriteApiKey'),
-        },
+        // Override [vars] with .dev.vars.example, as `wrangler dev` overrides them with .dev.vars
+        // (parsed by global-setup.ts; a developer's own .dev.vars cannot change what is tested).
+        bindings: inject('devVars'),
       },
     })),
   ],
