@@ -49,7 +49,14 @@ import { checkClaimInput, onceStoreUnavailable, type OnceStore } from './store.j
 /** Rounds of create-or-read before giving up. Each lost race with an expired row costs one. */
 const MAX_ATTEMPTS = 4;
 
-/** Options of {@link createAppwriteOnceStore}. */
+/**
+ * Options of {@link createAppwriteOnceStore}.
+ *
+ * @example
+ * ```ts
+ * const options: AppwriteOnceStoreOptions = { logger, timeoutMs: 3_000 };
+ * ```
+ */
 export interface AppwriteOnceStoreOptions {
   logger: Logger;
   /** Time source that decides what has expired. Default: the wall clock. */
@@ -62,7 +69,15 @@ export interface AppwriteOnceStoreOptions {
   timeoutMs?: number;
 }
 
-/** The Appwrite once-store, plus the cleanup of expired records. */
+/**
+ * The Appwrite once-store, plus the cleanup of expired records.
+ *
+ * @example
+ * ```ts
+ * // in the hourly scheduled execution
+ * logger.info('once_rows_purged', { purged: await createAppwriteOnceStore(connection, { logger }).purgeExpired() });
+ * ```
+ */
 export interface AppwriteOnceStore extends OnceStore {
   /** Deletes every expired record; returns how many Appwrite reports deleted. */
   purgeExpired(): Promise<number>;

@@ -8,9 +8,23 @@
  */
 import { RATE_LIMIT_DATABASE_ID } from '../rate-limit/appwrite-table.js';
 
-/** Default database ID: the kit's own database, shared with the rate-limit counters. */
+/**
+ * Default database ID: the kit's own database, shared with the rate-limit counters.
+ *
+ * @example
+ * ```ts
+ * await tables.getRow({ databaseId: ONCE_DATABASE_ID, tableId: ONCE_TABLE_ID, rowId: await onceRowId(key) });
+ * ```
+ */
 export const ONCE_DATABASE_ID = RATE_LIMIT_DATABASE_ID;
-/** Default table ID of the records. */
+/**
+ * Default table ID of the records.
+ *
+ * @example
+ * ```ts
+ * await tables.getRow({ databaseId: ONCE_DATABASE_ID, tableId: ONCE_TABLE_ID, rowId: await onceRowId(key) });
+ * ```
+ */
 export const ONCE_TABLE_ID = 'once_keys';
 
 /**

@@ -31,7 +31,14 @@ import type { Logger } from '../log.js';
 import { onceResponseSchema } from './durable-object.js';
 import { checkClaimInput, onceStoreUnavailable, type OnceStore } from './store.js';
 
-/** What the store needs of a Durable Object stub: `fetch` only. */
+/**
+ * What the store needs of a Durable Object stub: `fetch` only.
+ *
+ * @example
+ * ```ts
+ * const stub: OnceRecordStub = env.ONCE_STORE.get(env.ONCE_STORE.idFromName(key));
+ * ```
+ */
 export interface OnceRecordStub {
   fetch(url: string, init: { method: string; headers: Record<string, string>; body: string }): Promise<{
     ok: boolean;
@@ -45,13 +52,25 @@ export interface OnceRecordStub {
  * from `@cloudflare/workers-types`, whose globals clash with the DOM and Node types of the kit's
  * main tsconfig; a real binding (and the rate-limit store's `CounterNamespace`) satisfies it
  * structurally.
+ *
+ * @example
+ * ```ts
+ * const namespace: OnceRecordNamespace = env.ONCE_STORE;
+ * ```
  */
 export interface OnceRecordNamespace<Id = unknown> {
   idFromName(name: string): Id;
   get(id: Id): OnceRecordStub;
 }
 
-/** Options of {@link createDurableObjectOnceStore}. */
+/**
+ * Options of {@link createDurableObjectOnceStore}.
+ *
+ * @example
+ * ```ts
+ * const options: DurableObjectOnceStoreOptions = { clock: systemClock, logger };
+ * ```
+ */
 export interface DurableObjectOnceStoreOptions {
   /** Time source that decides what has expired. Default: the wall clock. */
   clock?: Clock;

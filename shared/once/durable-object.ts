@@ -17,12 +17,26 @@
  */
 import { z } from 'zod';
 
-/** The slice of the SQLite storage API this object uses. */
+/**
+ * The slice of the SQLite storage API this object uses.
+ *
+ * @example
+ * ```ts
+ * const sql: OnceSqlStorage = state.storage.sql;
+ * ```
+ */
 export interface OnceSqlStorage {
   exec(query: string, ...bindings: (string | number | null)[]): { toArray(): Record<string, unknown>[] };
 }
 
-/** The slice of `DurableObjectState` this object uses. */
+/**
+ * The slice of `DurableObjectState` this object uses.
+ *
+ * @example
+ * ```ts
+ * const storage: OnceRecordState['storage'] = state.storage;
+ * ```
+ */
 export interface OnceRecordState {
   storage: {
     sql: OnceSqlStorage;
@@ -35,12 +49,24 @@ export interface OnceRecordState {
 /**
  * The body of a request to the object. `now` is the caller's clock, so tests can move time; the
  * store has already checked that `expiresAt` is not before it.
+ *
+ * @example
+ * ```ts
+ * onceRequestSchema.parse({ op: 'claim', now: 1_000, expiresAt: 61_000 });
+ * ```
  */
 export const onceRequestSchema = z
   .object({ op: z.literal('claim'), now: z.number().int().nonnegative(), expiresAt: z.number().int().nonnegative() })
   .refine((request) => request.expiresAt >= request.now, { message: 'expiresAt is before now' });
 
-/** What the object answers to `claim`. */
+/**
+ * What the object answers to `claim`.
+ *
+ * @example
+ * ```ts
+ * const { claimed } = onceResponseSchema.parse(await response.json());
+ * ```
+ */
 export const onceResponseSchema = z.object({ claimed: z.boolean() });
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS record (

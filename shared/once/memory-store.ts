@@ -8,7 +8,14 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { checkClaimInput, onceStoreUnavailable, type OnceStore } from './store.js';
 
-/** Options of {@link createMemoryOnceStore}. */
+/**
+ * Options of {@link createMemoryOnceStore}.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryOnceStoreOptions = { clock: systemClock, maxKeys: 10_000, sweepIntervalMs: 30_000 };
+ * ```
+ */
 export interface MemoryOnceStoreOptions {
   /** Time source; tests pass one they can move. Default: the wall clock. */
   clock?: Clock;
@@ -18,7 +25,15 @@ export interface MemoryOnceStoreOptions {
   sweepIntervalMs?: number;
 }
 
-/** A memory once-store, with a peek at its size for tests and health checks. */
+/**
+ * A memory once-store, with a peek at its size for tests and health checks.
+ *
+ * @example
+ * ```ts
+ * const once: MemoryOnceStore = createMemoryOnceStore();
+ * once.size(); // 0
+ * ```
+ */
 export interface MemoryOnceStore extends OnceStore {
   /** Records currently held, including expired ones not swept yet. */
   size(): number;

@@ -37,16 +37,36 @@ export interface OnceStore {
   claim(key: string, expiresAt: number): Promise<boolean>;
 }
 
-/** Longest accepted key. {@link onceKey} builds keys far below this. */
+/**
+ * Longest accepted key. {@link onceKey} builds keys far below this.
+ *
+ * @example
+ * ```ts
+ * key.length <= ONCE_KEY_MAX_LENGTH; // true for every key a store accepts
+ * ```
+ */
 export const ONCE_KEY_MAX_LENGTH = 512;
 
 /**
  * Furthest ahead a record may expire: 366 days. Single-use values live minutes; a far-future
  * `expiresAt` is a unit mistake (seconds passed as milliseconds, or the reverse), not a policy.
+ *
+ * @example
+ * ```ts
+ * const expiresAt = Math.min(claims.exp * 1000 + leewayMs, clock.now() + ONCE_MAX_TTL_MS);
+ * ```
  */
 export const ONCE_MAX_TTL_MS = 366 * 24 * 60 * 60 * 1000;
 
-/** The zod schema of a key: non-empty, bounded, printable ASCII (keys end up in object names and hashes). */
+/**
+ * The zod schema of a key: non-empty, bounded, printable ASCII (keys end up in object names and hashes).
+ *
+ * @example
+ * ```ts
+ * onceKeySchema.safeParse('once:oidc.jti:3f2a9c…').success; // true
+ * onceKeySchema.safeParse('has space').success;             // false
+ * ```
+ */
 export const onceKeySchema = z
   .string()
   .min(1)
