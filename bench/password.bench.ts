@@ -46,7 +46,7 @@ function resetPeakRss(pid: number): void {
 }
 
 async function startServer(): Promise<{ url: string; pid: number; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'shared/runtime/node-main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'entries/node.ts'], {
     env: {
       ...process.env,
       PORT: '0',

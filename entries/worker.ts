@@ -14,3 +14,6 @@ export default createWorker(kitFunctions);
 
 /** The Durable Object behind `RATE_LIMITER`. */
 export { RateLimitCounter } from '../shared/rate-limit/durable-object.js';
+
+/** The Durable Object behind `ONCE_STORE`. */
+export { OnceRecord } from '../shared/once/durable-object.js';

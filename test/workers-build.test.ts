@@ -27,8 +27,8 @@ beforeAll(async () => {
   );
   output = `${stdout}\n${stderr}`;
   files = await readdir(outdir, { recursive: true });
-  bundle = await readFile(join(outdir, 'workers.js'), 'utf8');
-  sources = (JSON.parse(await readFile(join(outdir, 'workers.js.map'), 'utf8')) as { sources: string[] }).sources;
+  bundle = await readFile(join(outdir, 'worker.js'), 'utf8');
+  sources = (JSON.parse(await readFile(join(outdir, 'worker.js.map'), 'utf8')) as { sources: string[] }).sources;
 }, 120_000);
 
 afterAll(async () => {

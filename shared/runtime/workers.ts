@@ -10,7 +10,7 @@ import { systemClock } from '../clock.js';
 import { appwriteConnectionSchema, parseConfig, type EnvSource } from '../config.js';
 import type { KitEnv } from '../http.js';
 import { createLogger } from '../log.js';
-import { createDurableObjectOnceStore } from '../once/durable-object-store.js';
+import { createDurableObjectOnceStore, type OnceRecordNamespace } from '../once/durable-object-store.js';
 import type { KitFunction, RuntimeServices } from '../platform.js';
 import { createDurableObjectStore, type CounterNamespace } from '../rate-limit/durable-object-store.js';
 import { mountFunctions } from './mount.js';
@@ -46,7 +46,7 @@ function createWorkerServices(env: WorkerEnv): RuntimeServices {
     // Exact across every instance: one Durable Object per counter or record. A missing binding
     // fails closed (503) at the first use, never open.
     rateLimitStore: () => createDurableObjectStore(env['RATE_LIMITER'] as CounterNamespace, { logger }),
-    onceStore: () => createDurableObjectOnceStore(env['ONCE_STORE'] as CounterNamespace, { logger }),
+    onceStore: () => createDurableObjectOnceStore(env['ONCE_STORE'] as OnceRecordNamespace, { logger }),
   });
 }
 
