@@ -45,18 +45,20 @@ export interface RuntimeServices {
 /** Builds one port from what the runtime offers. */
 export interface PortProvider<Port> {
   create(runtime: RuntimeServices): Port;
+  /** The Appwrite API key scopes the port needs on Appwrite Functions (`scopes` in appwrite.json). */
+  appwriteScopes: readonly string[];
 }
 
 /**
- * Declares a port provider.
+ * Declares a port provider, with the Appwrite scopes it needs there.
  *
  * @example
  * ```ts
- * export const clockPort = definePort((runtime) => runtime.clock);
+ * export const usersPort = definePort((runtime) => createAppwriteUsers(runtime.appwrite(), runtime.logger), ['users.read', 'users.write']);
  * ```
  */
-export function definePort<Port>(create: (runtime: RuntimeServices) => Port): PortProvider<Port> {
-  return { create };
+export function definePort<Port>(create: (runtime: RuntimeServices) => Port, appwriteScopes: readonly string[] = []): PortProvider<Port> {
+  return { create, appwriteScopes };
 }
 
 /** The providers a function asks for, by the name its app will use. */
@@ -91,6 +93,8 @@ export interface KitFunction {
   routes: RouteTable;
   errors: ErrorCatalog;
   configSchema: z.ZodType;
+  /** Every Appwrite scope its ports need, sorted: what its `scopes` in appwrite.json must grant. */
+  appwriteScopes: readonly string[];
   /** Parses the config (throws `ConfigError`), builds the ports it asked for, and its app. */
   build(env: EnvSource, runtime: RuntimeServices): Hono<KitEnv>;
 }
@@ -123,6 +127,7 @@ export function defineFunction<Schema extends z.ZodType, Providers extends PortP
     routes: definition.routes,
     errors: definition.errors ?? defineErrors({}),
     configSchema: definition.configSchema,
+    appwriteScopes: [...new Set(Object.values(definition.ports).flatMap((provider) => provider.appwriteScopes))].sort(),
     build(env, runtime) {
       const config = parseConfig(definition.configSchema, env);
       const ports: Record<string, unknown> = { logger: runtime.logger, clock: runtime.clock };

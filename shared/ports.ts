@@ -20,7 +20,7 @@ import { createMessagingDelivery, type Delivery } from './sign-in/delivery.js';
  * ports: { users: usersPort }
  * ```
  */
-export const usersPort = definePort((runtime) => createAppwriteUsers(runtime.appwrite(), runtime.logger));
+export const usersPort = definePort((runtime) => createAppwriteUsers(runtime.appwrite(), runtime.logger), ['users.read', 'users.write']);
 
 /**
  * The rate-limit store of the runtime: memory on Node, a Durable Object on Workers, an Appwrite table on Appwrite.
@@ -30,7 +30,8 @@ export const usersPort = definePort((runtime) => createAppwriteUsers(runtime.app
  * ports: { rateLimits: rateLimitsPort }
  * ```
  */
-export const rateLimitsPort = definePort((runtime) => runtime.rateLimitStore());
+// rows.* for the Appwrite table store; the other runtimes' stores need no Appwrite scope.
+export const rateLimitsPort = definePort((runtime) => runtime.rateLimitStore(), ['rows.read', 'rows.write']);
 
 /**
  * The once-store of the runtime (replay guards, single-use challenges).
@@ -40,7 +41,7 @@ export const rateLimitsPort = definePort((runtime) => runtime.rateLimitStore());
  * ports: { once: oncePort }
  * ```
  */
-export const oncePort = definePort((runtime) => runtime.onceStore());
+export const oncePort = definePort((runtime) => runtime.onceStore(), ['rows.read', 'rows.write']);
 
 /**
  * Email and SMS delivery through Appwrite Messaging (`messages.write`).
@@ -50,8 +51,9 @@ export const oncePort = definePort((runtime) => runtime.onceStore());
  * ports: { delivery: deliveryPort }
  * ```
  */
-export const deliveryPort = definePort<Delivery>((runtime) =>
-  createMessagingDelivery(runtime.appwrite(), runtime.logger, { now: () => runtime.clock.now() }),
+export const deliveryPort = definePort<Delivery>(
+  (runtime) => createMessagingDelivery(runtime.appwrite(), runtime.logger, { now: () => runtime.clock.now() }),
+  ['messages.write'],
 );
 
 /** `fetch` for calls to vendors, with a deadline. */

@@ -40,7 +40,8 @@ export type { OpenRuntimesContext, OpenRuntimesOutput, OpenRuntimesRequest, Open
 export const appwriteRuntimeSchema = z.object({
   APPWRITE_FUNCTION_API_ENDPOINT: appwriteConnectionSchema.shape.APPWRITE_ENDPOINT,
   APPWRITE_FUNCTION_PROJECT_ID: z.string().min(1),
-  APPWRITE_API_KEY: z.string().min(1),
+  // Required only by functions whose ports call Appwrite: checked when one first does (see `connectionOf`).
+  APPWRITE_API_KEY: z.string().min(1).optional(),
   APPWRITE_TIMEOUT_MS: appwriteConnectionSchema.shape.APPWRITE_TIMEOUT_MS,
   /**
    * The whole execution's budget. A login may make ten calls to Appwrite, each with its own
@@ -77,24 +78,18 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
       const env = options.env ?? process.env;
       const apiKey = headerValue(context.req.headers['x-appwrite-key']) ?? env['APPWRITE_API_KEY'];
       const settings = parseConfig(appwriteRuntimeSchema, { ...env, APPWRITE_API_KEY: apiKey });
-      const connection: AppwriteConnection = {
-        APPWRITE_ENDPOINT: settings.APPWRITE_FUNCTION_API_ENDPOINT,
-        APPWRITE_PROJECT_ID: settings.APPWRITE_FUNCTION_PROJECT_ID,
-        APPWRITE_API_KEY: settings.APPWRITE_API_KEY,
-        APPWRITE_TIMEOUT_MS: settings.APPWRITE_TIMEOUT_MS,
-      };
       if (headerValue(context.req.headers['x-appwrite-trigger']) === 'schedule') {
-        return await purgeRateLimitRows(connection, logger, context.res);
+        return await purgeExpiredRows(connectionOf(settings), logger, context.res);
       }
       const runtime = createRuntimeServices({
         kind: 'appwrite',
         env,
         logger,
         clock: systemClock,
-        appwrite: () => connection,
+        appwrite: () => connectionOf(settings),
         // Executions run on many instances: counters and records live in Appwrite tables all of them share.
-        rateLimitStore: () => createAppwriteStore(connection, { logger }),
-        onceStore: () => createAppwriteOnceStore(connection, { logger }),
+        rateLimitStore: () => createAppwriteStore(connectionOf(settings), { logger }),
+        onceStore: () => createAppwriteOnceStore(connectionOf(settings), { logger }),
       });
       const app = buildFunctionApp(fn, env, runtime);
       const response = await withDeadline(
@@ -106,6 +101,24 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
     } catch (error) {
       return sendFailure(failureResponse(error, fn, logger), context.res);
     }
+  };
+}
+
+/** The hint logged with a missing key: Appwrite sends `x-appwrite-key` only to functions with scopes. */
+const MISSING_KEY_HINT = 'give the function its scopes in appwrite.json (Appwrite then sends x-appwrite-key), or set APPWRITE_API_KEY';
+
+/**
+ * Where Appwrite is, for a port that calls it. A function whose ports never call Appwrite (no
+ * scopes in appwrite.json, so no `x-appwrite-key`) runs without a key; one that does fails closed
+ * here with `config_invalid`, naming the missing key and how to get one.
+ */
+function connectionOf(settings: z.output<typeof appwriteRuntimeSchema>): AppwriteConnection {
+  if (!settings.APPWRITE_API_KEY) throw new ConfigError([`APPWRITE_API_KEY is required: ${MISSING_KEY_HINT}`]);
+  return {
+    APPWRITE_ENDPOINT: settings.APPWRITE_FUNCTION_API_ENDPOINT,
+    APPWRITE_PROJECT_ID: settings.APPWRITE_FUNCTION_PROJECT_ID,
+    APPWRITE_API_KEY: settings.APPWRITE_API_KEY,
+    APPWRITE_TIMEOUT_MS: settings.APPWRITE_TIMEOUT_MS,
   };
 }
 
@@ -131,7 +144,7 @@ async function withDeadline(response: Promise<Response>, ms: number, logger: Log
  * expiry, so the tables stay small.
  * Harmless if triggered otherwise: it only removes counters that no longer count.
  */
-async function purgeRateLimitRows(connection: AppwriteConnection, logger: Logger, res: OpenRuntimesResponse): Promise<OpenRuntimesOutput> {
+async function purgeExpiredRows(connection: AppwriteConnection, logger: Logger, res: OpenRuntimesResponse): Promise<OpenRuntimesOutput> {
   const purged = await createAppwriteStore(connection, { logger }).purgeExpired();
   logger.info('rate_limit_rows_purged', { purged });
   // Replay records too; a failure here must not hide the counters' purge, and the next hour retries.
@@ -155,12 +168,7 @@ async function sendFailure(response: Response, res: OpenRuntimesResponse): Promi
 
 function failureResponse(error: unknown, fn: KitFunction, logger: Logger): Response {
   if (error instanceof ConfigError) {
-    const keyMissing = error.problems.some((problem) => problem.startsWith('APPWRITE_API_KEY'));
-    logger.error('config_invalid', {
-      function: fn.name,
-      problems: error.problems.join('; '),
-      hint: keyMissing ? 'give the function its scopes in appwrite.json (Appwrite then sends x-appwrite-key), or set APPWRITE_API_KEY' : undefined,
-    });
+    logger.error('config_invalid', { function: fn.name, problems: error.problems.join('; ') });
     return errorResponse(error.toKitError());
   }
   logger.error('unhandled_error', { function: fn.name, error: error instanceof Error ? error.name : typeof error });

@@ -57,4 +57,15 @@ describe('hello as an Appwrite function', () => {
     expect(password.json()).toMatchObject({ type: 'config_invalid' });
     expect(password.errors.join('\n')).toContain('ARGON2_MAX_CONCURRENCY');
   });
+
+  it('runs with no API key at all (no scopes, so Appwrite sends no x-appwrite-key); password then fails closed naming the key', async () => {
+    const noKey = { APPWRITE_API_KEY: '' };
+    const hello = await post(helloFunction, noKey, '/greet', { name: 'Ada' });
+    expect(hello.statusCode).toBe(200);
+    expect(helloFunction.appwriteScopes).toEqual([]);
+
+    const password = await post(passwordFunction, noKey, '/login', { username: 'alice', password: 'correct horse battery staple' });
+    expect(password.json()).toMatchObject({ code: 500, type: 'config_invalid' });
+    expect(password.errors.join('\n')).toContain('APPWRITE_API_KEY is required');
+  });
 });
