@@ -56,7 +56,7 @@ export const passwordRoutes = defineRoutes({
     summary: 'Verify a username and password; answer a token secret to exchange for a session.',
     body: z.object({ username: usernameSchema, password: passwordSchema }),
     answers: { 200: { description: 'Exchange at once with account.createSession({ userId, secret }).', schema: tokenAnswerSchema } },
-    errors: ['invalid_credentials', 'rate_limited', 'rate_limiter_unavailable', 'server_busy', 'appwrite_error', 'appwrite_unavailable'],
+    errors: ['invalid_credentials', 'user_blocked', 'rate_limited', 'rate_limiter_unavailable', 'server_busy', 'appwrite_error', 'appwrite_unavailable'],
   },
   change: {
     method: 'post',
