@@ -4,24 +4,13 @@
  *
  * @module
  */
-import type { Clock } from '../clock.js';
-import type { AppwriteConnection, EnvSource } from '../config.js';
-import type { Logger } from '../log.js';
-import type { OnceStore } from '../once/store.js';
-import type { RateLimitStore } from '../rate-limit/store.js';
-import type { RuntimeKind, RuntimeServices } from '../platform.js';
+import type { RuntimeServices } from '../platform.js';
 
-/** What a runtime adapter supplies; the factories are called lazily and their results kept. */
-export interface RuntimeServiceFactories {
-  kind: RuntimeKind;
-  env: EnvSource;
-  logger: Logger;
-  clock: Clock;
-  appwrite(): AppwriteConnection;
-  rateLimitStore(): RateLimitStore;
-  onceStore(): OnceStore;
-  fetch?: typeof globalThis.fetch;
-}
+/**
+ * What a runtime adapter supplies: the services themselves, with the building methods as factories
+ * (called lazily, their results kept) and `fetch` optional (the platform's by default).
+ */
+export type RuntimeServiceFactories = Omit<RuntimeServices, 'fetch'> & { fetch?: RuntimeServices['fetch'] };
 
 function memo<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
