@@ -18,8 +18,9 @@ export const errorStatus = {
   method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  captcha_invalid: 403,
   rate_limited: 429,
-  user_blocked: 401,
+  user_blocked: 403,
   account_conflict: 409,
   internal_error: 500,
   config_invalid: 500,
@@ -28,6 +29,7 @@ export const errorStatus = {
   rate_limiter_unavailable: 503,
   once_store_unavailable: 503,
   delivery_unavailable: 503,
+  captcha_unavailable: 503,
   server_busy: 503,
 } as const;
 

@@ -28,6 +28,16 @@ export type RuntimeKind = 'node' | 'workers' | 'appwrite';
  */
 export interface RuntimeServices {
   kind: RuntimeKind;
+  /**
+   * `true` only for `npm start` with the embedded Appwrite: development-only providers (the
+   * captcha that accepts a fixed token) refuse to run anywhere else.
+   */
+  development: boolean;
+  /**
+   * Says something an operator must see, loudly: logged at once as a warning and listed by
+   * `GET /health` (e.g. "captcha: development provider").
+   */
+  notice(message: string): void;
   /** The environment variables (strings only). */
   env: EnvSource;
   logger: Logger;

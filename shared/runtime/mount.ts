@@ -44,7 +44,11 @@ export function buildFunctionApp(fn: KitFunction, env: EnvSource, runtime: Runti
 export function mountFunctions(functions: readonly KitFunction[], env: EnvSource, runtime: RuntimeServices): Hono<KitEnv> {
   // No CORS here: each function answers it from its own CORS_ALLOWED_ORIGINS.
   const root = createFunctionApp({ logger: runtime.logger, corsOrigins: null });
-  root.get('/health', (c) => c.json({ status: 'ok', functions: functions.map((fn) => fn.name) }));
   for (const fn of functions) root.route(`/${fn.name}`, buildFunctionApp(fn, env, runtime));
+  // Built after the functions, so it lists what their ports said while building (development providers).
+  const notices = 'notices' in runtime ? (runtime.notices as readonly string[]) : [];
+  root.get('/health', (c) =>
+    c.json({ status: 'ok', functions: functions.map((fn) => fn.name), ...(notices.length > 0 ? { notices } : {}) }),
+  );
   return root;
 }

@@ -161,6 +161,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     : parseConfig(appwriteConnectionSchema, env);
   const runtime = createRuntimeServices({
     kind: 'node',
+    development: useEmbedded,
     env,
     logger,
     clock: systemClock,

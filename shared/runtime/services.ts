@@ -10,7 +10,14 @@ import type { RuntimeServices } from '../platform.js';
  * What a runtime adapter supplies: the services themselves, with the building methods as factories
  * (called lazily, their results kept) and `fetch` optional (the platform's by default).
  */
-export type RuntimeServiceFactories = Omit<RuntimeServices, 'fetch'> & { fetch?: RuntimeServices['fetch'] };
+export type RuntimeServiceFactories = Omit<RuntimeServices, 'fetch' | 'development' | 'notice'> & {
+  fetch?: RuntimeServices['fetch'];
+  /** Default `false`. */
+  development?: boolean;
+};
+
+/** Services plus the notices ports gave while building (for `/health`). */
+export type RuntimeServicesWithNotices = RuntimeServices & { readonly notices: readonly string[] };
 
 function memo<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
@@ -24,9 +31,17 @@ function memo<T>(build: () => T): () => T {
  *   appwrite: () => connection, rateLimitStore: () => createMemoryStore(), onceStore: () => createMemoryOnceStore() });
  * ```
  */
-export function createRuntimeServices(factories: RuntimeServiceFactories): RuntimeServices {
+export function createRuntimeServices(factories: RuntimeServiceFactories): RuntimeServicesWithNotices {
+  const notices: string[] = [];
   return {
     kind: factories.kind,
+    development: factories.development ?? false,
+    notices,
+    notice(message) {
+      if (notices.includes(message)) return;
+      notices.push(message);
+      factories.logger.warn('notice', { message });
+    },
     env: factories.env,
     logger: factories.logger,
     clock: factories.clock,

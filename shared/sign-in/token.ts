@@ -70,7 +70,7 @@ export function tokenExpire(options: { min?: number; max?: number; default: numb
 
 /**
  * Mints the token a client exchanges with `account.createSession({ userId, secret })`. A blocked
- * user gets none (401 `user_blocked`, Appwrite's own type for it). Logs one line, without the secret.
+ * user gets none (403 `user_blocked`, Appwrite 1.9's own type and status for it). Logs one line, without the secret.
  *
  * @example
  * ```ts

@@ -140,7 +140,7 @@ describe("deliver: 'response'", () => {
     expect(await openSession(dev, body.userId, body.secret)).toBe(body.userId);
   });
 
-  it('refuses a blocked user with 401 user_blocked and issues nothing', async () => {
+  it('refuses a blocked user with 403 user_blocked and issues nothing', async () => {
     const userId = await deriveUserId('t', 'test-email', 'blocked@example.com');
     await dev.users().create({ userId, email: 'blocked@example.com' });
     await dev.users().updateStatus({ userId, status: false });
@@ -148,7 +148,7 @@ describe("deliver: 'response'", () => {
 
     const response = await call({ email: 'blocked@example.com' });
     expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ type: 'user_blocked', code: 401 });
+    expect(await response.json()).toMatchObject({ type: 'user_blocked', code: 403 });
     expect(dev.store.tokensOf(userId)).toEqual([]);
   });
 

@@ -88,7 +88,7 @@ describe('issueToken', () => {
   beforeEach(() => dev.reset());
   afterEach(() => expectNoSecretIn(capture.lines, secrets));
 
-  it('refuses a blocked user with 401 user_blocked, and Appwrite holds no token for them', async () => {
+  it('refuses a blocked user with 403 user_blocked, and Appwrite holds no token for them', async () => {
     await dev.users().create({ userId: 'blocked', email: 'blocked@example.com' });
     await dev.users().updateStatus({ userId: 'blocked', status: false });
     const user = (await users.get('blocked'))!;
@@ -96,7 +96,7 @@ describe('issueToken', () => {
 
     const error = await issueToken({ users, logger: capture.logger }, user, { length: 64, expire: 60 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(KitError);
-    expect(error).toMatchObject({ type: 'user_blocked', status: 401 });
+    expect(error).toMatchObject({ type: 'user_blocked', status: 403 });
     expect(dev.store.tokensOf('blocked')).toEqual([]);
     expect(dev.store.tokens.size).toBe(0);
     expect(capture.lines.at(-1)).toBe('token_refused userId="blocked" reason="user_blocked"');
