@@ -147,7 +147,7 @@ describe("deliver: 'response'", () => {
     const { call } = signInApp({ deliver: 'response' });
 
     const response = await call({ email: 'blocked@example.com' });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ type: 'user_blocked', code: 403 });
     expect(dev.store.tokensOf(userId)).toEqual([]);
   });
