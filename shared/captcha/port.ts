@@ -5,8 +5,10 @@
  */
 import { ConfigError, parseConfig } from '../config.js';
 import { definePort, type RuntimeServices } from '../platform.js';
+import { fetchPort } from '../ports.js';
 import { captchaConfigSchema } from './config.js';
 import { createDevelopmentCaptcha, DEVELOPMENT_CAPTCHA_NOTICE } from './development.js';
+import { createSiteverifyCaptcha } from './siteverify.js';
 import { captchaUnavailable, type CaptchaVerifier } from './verifier.js';
 
 function createCaptchaVerifier(runtime: RuntimeServices): CaptchaVerifier {
@@ -31,16 +33,16 @@ function createCaptchaVerifier(runtime: RuntimeServices): CaptchaVerifier {
       }
       runtime.notice(DEVELOPMENT_CAPTCHA_NOTICE);
       return createDevelopmentCaptcha(logger);
-    default: {
-      const provider = config.CAPTCHA_PROVIDER;
-      return {
-        provider,
-        async verify() {
-          logger.error('captcha_unavailable', { provider, reason: 'vendor providers are not implemented yet' });
-          throw captchaUnavailable();
-        },
-      };
-    }
+    default:
+      return createSiteverifyCaptcha({
+        provider: config.CAPTCHA_PROVIDER,
+        // The schema requires the secret for every vendor; this narrows the type.
+        config: { ...config, CAPTCHA_SECRET: config.CAPTCHA_SECRET! },
+        fetch: fetchPort.create(runtime),
+        once: runtime.onceStore(),
+        clock: runtime.clock,
+        logger,
+      });
   }
 }
 
