@@ -6,6 +6,8 @@
  *   whole /64 and can pick any of its 2^64 addresses, so a per-address key would be no limit at all.
  * - An IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) is the IPv4 address it carries, so a dual-stack
  *   listener does not give one client two budgets.
+ * - A port is not part of the client (proxies write `198.51.100.1:1111` or `[2001:db8::1]:443`): it is
+ *   dropped, or every client behind such a proxy would share `ip:unknown`.
  * - A missing or malformed IP lands in one shared `ip:unknown` bucket. That fails closed: a client that
  *   manages to hide its address shares one small budget with every other such client instead of
  *   getting a fresh one. A deployment that sees this bucket fill up has an adapter to fix.
@@ -27,8 +29,22 @@ export type ClientAddress =
 
 const ipv4Pattern = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
+/** `[host]` or `[host]:port` (RFC 7239, RFC 3986), and `IPv4:port`; a bare IPv6 address has colons but never a port. */
+const bracketed = /^\[([^\]]*)\](?::(\d{1,5}))?$/;
+const ipv4WithPort = /^([\d.]+):(\d{1,5})$/;
+
+/** The address part of a client address as proxies write it, or `null` when its port is unreadable. */
+function withoutPort(raw: string): string | null {
+  const text = raw.trim();
+  const match = bracketed.exec(text) ?? ipv4WithPort.exec(text);
+  if (!match) return text;
+  const [, address = '', port] = match;
+  return port === undefined || Number(port) <= 65_535 ? address : null;
+}
+
 /**
- * Parses an IPv4 or IPv6 address into what rate limiting counts: the IPv4 address, or the IPv6 /64.
+ * Parses an IPv4 or IPv6 address, bare, in brackets or with a port (`203.0.113.7:443`,
+ * `[2001:db8::1]:443`), into what rate limiting counts: the IPv4 address, or the IPv6 /64.
  * Returns `null` for anything malformed; leading zeros in IPv4 octets are malformed (they read as
  * octal in some parsers, so two parsers could disagree on which client it is).
  *
@@ -36,11 +52,12 @@ const ipv4Pattern = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\
  * ```ts
  * parseClientAddress('::ffff:203.0.113.7'); // { family: 4, address: '203.0.113.7' }
  * parseClientAddress('2001:db8::1');        // { family: 6, prefix: '2001:db8:0:0::/64' }
+ * parseClientAddress('[2001:db8::1]:443');  // { family: 6, prefix: '2001:db8:0:0::/64' }
  * ```
  */
 export function parseClientAddress(raw: string): ClientAddress | null {
-  let text = raw.trim();
-  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+  let text = withoutPort(raw);
+  if (text === null) return null;
   if (ipv4Pattern.test(text)) return { family: 4, address: text };
 
   const zone = text.indexOf('%');
@@ -53,6 +70,21 @@ export function parseClientAddress(raw: string): ClientAddress | null {
     return { family: 4, address: `${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}` };
   }
   return { family: 6, prefix: `${[g0, g1, g2, g3].map((group) => group.toString(16)).join(':')}::/64` };
+}
+
+/**
+ * The address alone, without brackets or port, when it parses: what an adapter reports as the client
+ * IP (and may pass on, to a captcha vendor say). `null` for anything {@link parseClientAddress} refuses.
+ *
+ * @example
+ * ```ts
+ * bareClientAddress('198.51.100.1:1111'); // '198.51.100.1'
+ * bareClientAddress('[2001:db8::1]:443'); // '2001:db8::1'
+ * bareClientAddress('unknown');           // null
+ * ```
+ */
+export function bareClientAddress(raw: string): string | null {
+  return parseClientAddress(raw) ? withoutPort(raw) : null;
 }
 
 /** Expands an IPv6 address (with `::` and an optional dotted IPv4 tail) to its eight 16-bit groups. */

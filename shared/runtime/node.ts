@@ -16,6 +16,7 @@ import type { KitEnv } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
 import { createMemoryOnceStore } from '../once/memory-store.js';
 import type { KitFunction } from '../platform.js';
+import { bareClientAddress } from '../rate-limit/keys.js';
 import { createMemoryStore } from '../rate-limit/memory-store.js';
 import { mountFunctions } from './mount.js';
 import { createServerRoutes, RESERVED_FUNCTION_NAMES, serverPath } from './server-routes.js';
@@ -76,18 +77,29 @@ export interface NodeServerOptions {
 /**
  * Picks the client IP: the socket's peer, or, behind `hops` trusted proxies, the address the
  * outermost trusted proxy saw (counted from the right of `X-Forwarded-For`, the only entries a
- * client cannot forge).
+ * client cannot forge), without the port some proxies add. A trusted entry that is no address
+ * (`unknown`, garbage) gives `null`, the shared `ip:unknown` bucket, and calls `onUnparseable`.
  *
  * @example
  * ```ts
- * clientIpFrom('10.0.0.2', '198.51.100.4, 203.0.113.9', 1); // '203.0.113.9'
+ * clientIpFrom('10.0.0.2', '198.51.100.4, 203.0.113.9', 1);      // '203.0.113.9'
+ * clientIpFrom('10.0.0.2', '198.51.100.4, [2001:db8::1]:443', 1); // '2001:db8::1'
  * ```
  */
-export function clientIpFrom(socketAddress: string | undefined, forwardedFor: string | undefined, hops: number): string | null {
+export function clientIpFrom(
+  socketAddress: string | undefined,
+  forwardedFor: string | undefined,
+  hops: number,
+  onUnparseable: () => void = () => {},
+): string | null {
   if (hops > 0 && forwardedFor) {
     const chain = forwardedFor.split(',').map((entry) => entry.trim()).filter(Boolean);
     const candidate = chain[chain.length - hops];
-    if (candidate) return candidate;
+    if (candidate) {
+      const address = bareClientAddress(candidate);
+      if (address === null) onUnparseable();
+      return address;
+    }
   }
   return socketAddress ?? null;
 }
@@ -131,6 +143,14 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       })
     : null;
 
+  // Every client behind a proxy that writes what this cannot read shares ip:unknown: say so once, not
+  // per request, and without the entry (a client may have put it there).
+  let warnedUnparseable = false;
+  const warnUnparseable = () => {
+    if (warnedUnparseable) return;
+    warnedUnparseable = true;
+    logger.warn('untrusted_client_ip', { reason: 'unparseable_forwarded_for' });
+  };
   let functionsApp: ReturnType<typeof mountFunctions> | null = null;
   let serverRoutes: Hono<KitEnv> | null = null;
   const server = serve({
@@ -145,7 +165,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       }
       if (!functionsApp) return Response.json({ message: 'Starting.', code: 503, type: 'server_busy' }, { status: 503 });
       const { incoming } = bindings;
-      const clientIp = clientIpFrom(incoming.socket.remoteAddress, incoming.headers['x-forwarded-for']?.toString(), settings.TRUST_PROXY_HOPS);
+      const clientIp = clientIpFrom(incoming.socket.remoteAddress, incoming.headers['x-forwarded-for']?.toString(), settings.TRUST_PROXY_HOPS, warnUnparseable);
       return functionsApp.fetch(request, { clientIp });
     },
   });

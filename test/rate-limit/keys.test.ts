@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountKey, clientIpKey, parseClientAddress, UNKNOWN_IP_KEY } from '../../shared/rate-limit/keys.js';
+import { accountKey, bareClientAddress, clientIpKey, parseClientAddress, UNKNOWN_IP_KEY } from '../../shared/rate-limit/keys.js';
 
 describe('clientIpKey', () => {
   it('keys IPv4 per address', () => {
@@ -37,10 +37,34 @@ describe('clientIpKey', () => {
   });
 
   it('puts missing and malformed addresses in the shared unknown bucket', () => {
-    for (const bad of [null, undefined, '', 'unknown', '203.0.113', '203.0.113.256', '01.2.3.4', '1.2.3.4:80', '1::2::3',
+    for (const bad of [null, undefined, '', 'unknown', '203.0.113', '203.0.113.256', '01.2.3.4', '1::2::3',
       '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8', ':1::', '12345::', 'g::1', '::ffff:1.2.3', '1.2.3.4/24']) {
       expect(clientIpKey(bad), String(bad)).toBe(UNKNOWN_IP_KEY);
     }
+  });
+
+  it('keys an address written with a port by the address alone, each in its own bucket', () => {
+    expect(clientIpKey('198.51.100.1:1111')).toBe('ip:v4:198.51.100.1');
+    expect(clientIpKey('198.51.100.2:2222')).toBe('ip:v4:198.51.100.2');
+    expect(clientIpKey('[2001:db8::1]:443')).toBe('ip:v6:2001:db8:0:0::/64');
+    expect(clientIpKey('[2001:db8::1]')).toBe('ip:v6:2001:db8:0:0::/64');
+    expect(clientIpKey('[::ffff:203.0.113.7]:8080')).toBe('ip:v4:203.0.113.7');
+    // A bare IPv6 address has colons but no port: its last group is part of the address.
+    expect(clientIpKey('2001:db8::1:443')).toBe('ip:v6:2001:db8:0:0::/64');
+  });
+
+  it('refuses a port it cannot read', () => {
+    for (const bad of ['198.51.100.1:', '198.51.100.1:65536', '198.51.100.1:80:80', '198.51.100.1:http', '[2001:db8::1]:',
+      '[2001:db8::1]:x', '[2001:db8::1', '2001:db8::1]:443', '[unknown]:80', 'unknown:80', '[2001:db8::1]:443:1']) {
+      expect(clientIpKey(bad), bad).toBe(UNKNOWN_IP_KEY);
+    }
+  });
+
+  it('gives the address alone, without brackets or port, for callers that pass it on', () => {
+    expect(bareClientAddress(' 198.51.100.1:1111 ')).toBe('198.51.100.1');
+    expect(bareClientAddress('[2001:db8::1]:443')).toBe('2001:db8::1');
+    expect(bareClientAddress('2001:db8::1')).toBe('2001:db8::1');
+    expect(bareClientAddress('unknown')).toBeNull();
   });
 
   it('parses addresses for callers that need the family', () => {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Account, Client } from 'appwrite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kitFunctions } from '../../functions/index.js';
-import { silentLogger } from '../../shared/log.js';
+import { createLogger, silentLogger } from '../../shared/log.js';
 import { clientIpFrom, startNodeServer } from '../../shared/runtime/node.js';
 import { freshBrowser } from '../helpers/browser.js';
 
@@ -84,13 +84,13 @@ describe('npm start with a bad configuration', () => {
   }, 60_000);
 });
 
-/** Three failed logins from this socket, each claiming another address in X-Forwarded-For. */
-async function loginsWithForwardedFor(baseUrl: string): Promise<number[]> {
+/** One failed login from this socket per X-Forwarded-For value (three other addresses by default). */
+async function loginsWithForwardedFor(baseUrl: string, forwardedFor = ['198.51.100.0', '198.51.100.1', '198.51.100.2']): Promise<number[]> {
   const statuses: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (const [i, entry] of forwardedFor.entries()) {
     const response = await fetch(`${baseUrl}/password/login`, {
       ...json({ username: `someone${i}`, password: 'wrong password here' }),
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}` },
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.250, ${entry}` },
     });
     statuses.push(response.status);
   }
@@ -106,6 +106,14 @@ describe('client IP on the Node server', () => {
     expect(clientIpFrom('10.0.0.2', '203.0.113.9', 3)).toBe('10.0.0.2');
   });
 
+  it('gives a trusted hop without its port, and null (never the socket) for one it cannot read', () => {
+    expect(clientIpFrom('10.0.0.2', '198.51.100.4, 203.0.113.9:4711', 1)).toBe('203.0.113.9');
+    expect(clientIpFrom('10.0.0.2', '[2001:db8::7]:443', 1)).toBe('2001:db8::7');
+    let unreadable = 0;
+    expect(clientIpFrom('10.0.0.2', '198.51.100.4, unknown', 1, () => unreadable++)).toBeNull();
+    expect(unreadable).toBe(1);
+  });
+
   it('cannot be dodged with a forged X-Forwarded-For', async () => {
     const server = await startNodeServer({
       env: { PORT: '0', PASSWORD_LIMIT_LOGIN_IP: '2/86400' },
@@ -116,6 +124,25 @@ describe('client IP on the Node server', () => {
     try {
       const statuses = await loginsWithForwardedFor(server.url);
       expect(statuses).toEqual([401, 401, 429]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reads a trusted hop written with a port, and says once (without the address) when it cannot read one', async () => {
+    const lines: string[] = [];
+    const server = await startNodeServer({
+      env: { PORT: '0', PASSWORD_LIMIT_LOGIN_IP: '1/86400', TRUST_PROXY_HOPS: '1' },
+      functions: kitFunctions,
+      logger: createLogger((line) => lines.push(line)),
+      embeddedPasswordHashOptions: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+    });
+    try {
+      // One login a day per address: each form is its own client; unreadable ones share ip:unknown.
+      const statuses = await loginsWithForwardedFor(server.url, ['198.51.100.1:1111', '198.51.100.2:2222', '[2001:db8::1]:443', 'unknown', '<garbage>']);
+      expect(statuses).toEqual([401, 401, 401, 401, 429]);
+      const warnings = lines.filter((line) => line.startsWith('untrusted_client_ip'));
+      expect(warnings).toEqual(['untrusted_client_ip reason="unparseable_forwarded_for"']);
     } finally {
       await server.close();
     }
