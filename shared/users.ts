@@ -54,6 +54,13 @@ export class PasswordPolicyError extends Error {
 export interface UsersDirectory {
   /** The user, or `null` when there is none with this ID. */
   get(userId: string): Promise<UserRecord | null>;
+  /**
+   * The user whose email is this address, or `null`. Appwrite keeps emails unique and lower-cased,
+   * so pass the address lower-cased.
+   */
+  findByEmail(email: string): Promise<UserRecord | null>;
+  /** The user whose phone is this E.164 number, or `null`. Appwrite keeps phone numbers unique. */
+  findByPhone(phone: string): Promise<UserRecord | null>;
   /** Creates a user; a plaintext password is hashed by Appwrite. */
   create(user: NewUser): Promise<UserRecord>;
   /** Replaces the password; Appwrite hashes it. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AppwriteException, Users, type Models } from 'node-appwrite';
+import { AppwriteException, Query, Users, type Models } from 'node-appwrite';
 import type { AppwriteConnection } from '../config.js';
 import { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -53,6 +53,18 @@ export function createAppwriteUsers(connection: AppwriteConnection, logger: Logg
   const run = <T>(operation: string, call: () => Promise<T>) =>
     callAppwrite(call, { timeoutMs: connection.APPWRITE_TIMEOUT_MS, logger, operation });
 
+  // Email and phone have unique indexes in Appwrite: one match at most.
+  async function findOne(attribute: 'email' | 'phone', value: string): Promise<UserRecord | null> {
+    try {
+      const list = await run('users.list', () => users.list({ queries: [Query.equal(attribute, [value]), Query.limit(1)] }));
+      const [user] = list.users;
+      return user ? toUserRecord(user) : null;
+    } catch (error) {
+      if (error instanceof AppwriteException) throw misconfigured(error, logger, 'users.list');
+      throw error;
+    }
+  }
+
   return {
     async get(userId) {
       try {
@@ -63,6 +75,9 @@ export function createAppwriteUsers(connection: AppwriteConnection, logger: Logg
         throw error;
       }
     },
+
+    findByEmail: (email) => findOne('email', email),
+    findByPhone: (phone) => findOne('phone', phone),
 
     async create(user: NewUser) {
       try {

@@ -67,6 +67,8 @@ export function captureLogs(): { logger: Logger; lines: string[] } {
 export function recordingSecrets(users: UsersDirectory, secrets: string[]): UsersDirectory {
   return {
     get: (userId) => users.get(userId),
+    findByEmail: (email) => users.findByEmail(email),
+    findByPhone: (phone) => users.findByPhone(phone),
     create: (user) => users.create(user),
     updatePassword: (userId, password) => users.updatePassword(userId, password),
     deleteSessions: (userId) => users.deleteSessions(userId),
