@@ -22,8 +22,11 @@ export interface DeliveryChannel {
    * phone). The pipeline asks before minting a token, so no token is made that nobody can receive.
    */
   assertReachable(user: UserRecord): void;
-  /** Sends the secret to the user; throws a `KitError` (`delivery_unavailable`) when it cannot. */
-  send(user: UserRecord, token: IssuedToken): Promise<void>;
+  /**
+   * Sends the secret to the user; throws a `KitError` (`delivery_unavailable`) when it cannot.
+   * `text` replaces the channel's own words for this one message (a localised template).
+   */
+  send(user: UserRecord, token: IssuedToken, text?: MessageText): Promise<void>;
 }
 
 /** The delivery port: the channels a runtime can offer. `voice` comes from the phone-call function. */
@@ -48,7 +51,7 @@ export interface MessageText {
   body: string;
 }
 
-/** Default texts; a function passes its own to {@link createMessagingDelivery}. */
+/** Default texts; a function passes its own to {@link createMessagingDelivery}, or per message to `send`. */
 export const defaultMessageText: MessageText = {
   subject: 'Your sign-in code',
   body: 'Your sign-in code is {code}. It expires in {minutes} minutes. If you did not ask for it, ignore this message.',
@@ -106,18 +109,18 @@ export function createMessagingDelivery(
   return {
     email: {
       assertReachable: (user) => assertReachable('email', user),
-      send: (user, token) =>
+      send: (user, token, words = text) =>
         send('email', user, () =>
           run('messaging.createEmail', () =>
-            messaging.createEmail({ messageId: ID.unique(), subject: text.subject, content: fill(text.body, token, now()), users: [user.id] }),
+            messaging.createEmail({ messageId: ID.unique(), subject: words.subject, content: fill(words.body, token, now()), users: [user.id] }),
           ),
         ),
     },
     sms: {
       assertReachable: (user) => assertReachable('sms', user),
-      send: (user, token) =>
+      send: (user, token, words = text) =>
         send('sms', user, () =>
-          run('messaging.createSMS', () => messaging.createSMS({ messageId: ID.unique(), content: fill(text.body, token, now()), users: [user.id] })),
+          run('messaging.createSMS', () => messaging.createSMS({ messageId: ID.unique(), content: fill(words.body, token, now()), users: [user.id] })),
         ),
     },
   };

@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { createRateLimitGuard, type LimitCheck } from '../rate-limit/guard.js';
 import type { RateLimitStore } from '../rate-limit/store.js';
 import type { NewUser, UserRecord, UsersDirectory } from '../users.js';
-import type { Delivery, OutOfBandChannel } from './delivery.js';
+import type { Delivery, MessageText, OutOfBandChannel } from './delivery.js';
 import { getOrCreateUser } from './resolve.js';
 import { issueToken, type TokenSettings } from './token.js';
 
@@ -32,6 +32,8 @@ export interface SignInSteps {
   token: TokenSettings;
   /** `response`: the secret in the answer (200). Otherwise sent out of band, and the answer (202) never holds it. */
   deliver: 'response' | OutOfBandChannel;
+  /** Out of band only: the words of this message (e.g. in the user's language) instead of the channel's own. */
+  text?: MessageText;
 }
 
 /** The ports the pipeline uses; a function passes its own. */
@@ -80,7 +82,7 @@ export function createSignIn(ports: SignInPorts) {
     // Before minting: a token for a user the channel cannot reach would only sit in Appwrite.
     channel.assertReachable(user);
     const token = await issueToken(ports, user, steps.token);
-    await channel.send(user, token);
+    await channel.send(user, token, steps.text);
     return c.json({ userId: token.userId, expire: token.expire }, 202);
   };
 }

@@ -12,7 +12,7 @@ import type { AppwriteConnection } from '../../shared/config.js';
 import { createFunctionApp, jsonBody } from '../../shared/http.js';
 import { perClientIp } from '../../shared/rate-limit/checks.js';
 import { createMemoryStore } from '../../shared/rate-limit/memory-store.js';
-import { createMessagingDelivery, defaultMessageText, type Delivery } from '../../shared/sign-in/delivery.js';
+import { createMessagingDelivery, defaultMessageText, type Delivery, type MessageText } from '../../shared/sign-in/delivery.js';
 import { createSignIn, type Identity, type SignInSteps } from '../../shared/sign-in/pipeline.js';
 import { deriveUserId, userIdForPhone } from '../../shared/sign-in/user-id.js';
 import { READ_ONLY_KEY, startDevAppwrite, type RunningDevAppwrite } from '../dev-appwrite/harness.js';
@@ -58,7 +58,7 @@ function messagingDelivery(connection: AppwriteConnection = connectionTo(dev)): 
  * A one-route function app (`POST /sign-in`) running the pipeline with ports on the double: two
  * sign-ins a minute per client IP, and a `prove` that counts its calls.
  */
-function signInApp(options: { deliver: SignInSteps['deliver']; delivery?: Delivery }) {
+function signInApp(options: { deliver: SignInSteps['deliver']; delivery?: Delivery; text?: MessageText }) {
   const users = recordingSecrets(createAppwriteUsers(connectionTo(dev), capture.logger), secrets);
   const signIn = createSignIn({
     users,
@@ -78,6 +78,7 @@ function signInApp(options: { deliver: SignInSteps['deliver']; delivery?: Delive
       },
       token: TOKEN,
       deliver: options.deliver,
+      text: options.text,
     }),
   );
   const call = (proof: z.input<typeof proofSchema>, clientIp: string = CLIENT_IP) =>
@@ -208,6 +209,17 @@ describe('out of band through Appwrite Messaging', () => {
     expect(capture.lines).toContain(`code_sent channel="sms" userId="${userId}"`);
 
     expect(await openSession(dev, userId, secret)).toBe(userId);
+  });
+
+  it('steps.text words this one message instead of the channel default, {code} and {minutes} filled in', async () => {
+    const text = { subject: 'Ihr Anmeldecode', body: 'Code {code}, gültig {minutes} Minuten; {code} noch einmal.' };
+    const { call } = signInApp({ deliver: 'email', delivery: messagingDelivery(), text });
+    expect((await call({ email: 'alice@example.com' })).status).toBe(202);
+
+    const secret = secrets.at(-1)!;
+    const [entry] = dev.store.outbox.list();
+    expect(entry).toMatchObject({ channel: 'email', subject: 'Ihr Anmeldecode' });
+    expect(entry!.content).toBe(`Code ${secret}, gültig 10 Minuten; ${secret} noch einmal.`);
   });
 
   it('a second sign-in sends a second code; each answer is 202 without either secret', async () => {
