@@ -147,12 +147,13 @@ export function clientIpKey(clientIp: string | null | undefined): string {
 }
 
 /** The kinds of account identifier a key can be built from. */
-export type AccountKind = 'username' | 'user' | 'phone';
+export type AccountKind = 'username' | 'user' | 'phone' | 'email';
 
 /**
  * The rate-limit key of an account identifier: its kind and 32 hex digits (128 bits) of its
  * SHA-256, so no raw username or phone number is stored. Pass identifiers already normalised (a
- * normalised username, an Appwrite user ID, an E.164 phone number) so every spelling shares a key.
+ * normalised username, an Appwrite user ID, an E.164 phone number, a lower-cased email address) so
+ * every spelling shares a key.
  *
  * @example
  * ```ts
