@@ -7,12 +7,16 @@ import { z } from 'zod';
 import { envInt } from '../config.js';
 import { captchaProviderNames } from './verifier.js';
 
-const commaList = z.string().transform((value) =>
-  value
-    .split(',')
-    .map((item) => item.trim().toLowerCase())
-    .filter(Boolean),
-);
+// A list that trims to nothing would silently turn the hostname check off.
+const hostnameList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .refine((hostnames) => hostnames.length > 0, 'must list at least one hostname');
 
 /**
  * The captcha variables. `CAPTCHA_SECRET` is required for every vendor; the rest have defaults.
@@ -29,12 +33,13 @@ export const captchaConfigSchema = z
     /** hCaptcha only: sent as `sitekey`, so a token solved for another site is refused. */
     CAPTCHA_SITE_KEY: z.string().min(1).optional(),
     CAPTCHA_SITEVERIFY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-    CAPTCHA_HOSTNAMES: commaList.optional(),
+    CAPTCHA_HOSTNAMES: hostnameList.optional(),
     CAPTCHA_ACTION: z.string().min(1).max(100).optional(),
-    CAPTCHA_MIN_SCORE: z.coerce
-      .number({ error: 'must be a number from 0 to 1' })
-      .min(0, 'must be a number from 0 to 1')
-      .max(1, 'must be a number from 0 to 1')
+    // A string checked by pattern, not z.coerce: a word would coerce to NaN, whose issue reads "is required".
+    CAPTCHA_MIN_SCORE: z
+      .string()
+      .refine((value) => /^\d*\.?\d+$/.test(value) && Number(value) <= 1, 'must be a number from 0 to 1')
+      .transform(Number)
       .default(0.5),
     CAPTCHA_MAX_AGE_SECONDS: envInt({ min: 10, max: 3600, default: 300 }),
     CAPTCHA_TIMEOUT_MS: envInt({ min: 100, max: 30_000, default: 3000 }),

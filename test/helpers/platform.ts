@@ -30,6 +30,8 @@ export interface TestPlatformOptions {
   passwordVerifier?: PasswordVerifier;
   rateLimitStore?: RateLimitStore;
   onceStore?: OnceStore;
+  /** `runtime.development`: true as with `npm start` and the embedded Appwrite. Default false. */
+  development?: boolean;
 }
 
 /** Runtime services plus ready-made ports. */
@@ -66,6 +68,7 @@ export function createTestPlatform(options: TestPlatformOptions = {}): TestPlatf
   const users = options.users ?? createAppwriteUsers(connection, logger);
   const runtime = createRuntimeServices({
     kind: 'node',
+    development: options.development ?? false,
     env: options.env ?? {},
     logger,
     clock,
