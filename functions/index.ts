@@ -8,7 +8,8 @@
  * @module
  */
 import type { KitFunction } from '../shared/platform.js';
+import { captchaFunction } from './captcha/index.js';
 import { passwordFunction } from './password/index.js';
 
 /** The kit's functions, in the order `/health` and the OpenAPI document list them. */
-export const kitFunctions: readonly KitFunction[] = [passwordFunction];
+export const kitFunctions: readonly KitFunction[] = [passwordFunction, captchaFunction];
