@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import { ConfigError } from './config.js';
 import { errorResponse, KitError } from './errors.js';
 import type { Logger } from './log.js';
-import { describeIssues } from './validation.js';
+import { describeIssues, illFormedField, WELL_FORMED_MESSAGE } from './validation.js';
 
 /**
  * What a runtime adapter tells the app about the request, beyond the `Request` itself.
@@ -110,8 +110,9 @@ export function toErrorResponse(error: unknown, c: Context, logger: Logger): Res
 const jsonMediaType = /^application\/(?:[\w.-]+\+)?json$/i;
 
 /**
- * Validates a JSON request body with a zod schema. A wrong content type is a 415, malformed JSON
- * or a schema failure a 400 `invalid_request` whose message names the fields at fault.
+ * Validates a JSON request body with a zod schema. A wrong content type is a 415, malformed JSON,
+ * a string anywhere in the body that is not well-formed UTF-16, or a schema failure a 400
+ * `invalid_request` whose message names the fields at fault.
  *
  * @example
  * ```ts
@@ -127,7 +128,12 @@ export function jsonBody<Schema extends z.ZodType>(schema: Schema) {
     if (!jsonMediaType.test(mediaType)) {
       throw new KitError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
     }
-    const result = await schema.safeParseAsync(value);
+    // Before the schema, in every field at once: no function can forget a field, and no transform
+    // (NFKC, trimming) sees text that UTF-8 would silently turn into U+FFFD.
+    const illFormed = illFormedField(value);
+    if (illFormed !== null) throw new KitError('invalid_request', `Invalid request: ${illFormed}: ${WELL_FORMED_MESSAGE}.`);
+    // reportInput: tells a field of the wrong type from a missing one; the input is never quoted.
+    const result = await schema.safeParseAsync(value, { reportInput: true });
     if (!result.success) {
       throw new KitError('invalid_request', `Invalid request: ${describeIssues(result.error.issues).join('; ')}.`);
     }
