@@ -7,20 +7,24 @@
  *
  * @module
  */
+import type { AuditReferences } from '../../shared/audit.js';
 import type { Clock } from '../../shared/clock.js';
 import { KitError } from '../../shared/errors.js';
 import { createFunctionApp } from '../../shared/http.js';
-import type { Logger } from '../../shared/log.js';
+import type { Logger, LogFields } from '../../shared/log.js';
 import { argon2Parameters, DUMMY_ARGON2ID_HASH, isCheaperThanDummy, type PasswordVerifier } from '../../shared/passwords/verifier.js';
-import { acrossEveryone, perAccount, perClientIp } from '../../shared/rate-limit/checks.js';
-import { createRateLimitGuard } from '../../shared/rate-limit/guard.js';
+import { perAccount, perClientIp } from '../../shared/rate-limit/checks.js';
+import { createRateLimitGuard, type LimitCheck } from '../../shared/rate-limit/guard.js';
+import { clientIpKey } from '../../shared/rate-limit/keys.js';
 import type { RateLimitStore } from '../../shared/rate-limit/store.js';
 import { serveRoutes } from '../../shared/routes.js';
 import { createSignIn } from '../../shared/sign-in/pipeline.js';
-import { PasswordPolicyError, UserAlreadyExistsError, type UserRecord, type UsersDirectory } from '../../shared/users.js';
+import { PasswordPolicyError, type UserRecord, type UsersDirectory } from '../../shared/users.js';
 import type { PasswordConfig } from './config.js';
 import { passwordErrors } from './errors.js';
+import { passwordForms, type Password } from './password.js';
 import { passwordRoutes } from './routes.js';
+import { createSignUp } from './sign-up.js';
 import { userIdForUsername } from './username.js';
 
 /** The ports the password function uses; `index.ts` names their providers. */
@@ -28,6 +32,7 @@ export interface PasswordPorts {
   users: UsersDirectory;
   passwordVerifier: PasswordVerifier;
   rateLimitStore: RateLimitStore;
+  audit: AuditReferences;
   logger: Logger;
   clock: Clock;
 }
@@ -43,10 +48,21 @@ export interface PasswordPorts {
  * ```
  */
 export function createPasswordApp(config: PasswordConfig, ports: PasswordPorts) {
-  const { users, passwordVerifier, logger } = ports;
+  const { users, passwordVerifier, logger, audit } = ports;
   const guard = createRateLimitGuard({ store: ports.rateLimitStore, clock: ports.clock, logger });
   const signIn = createSignIn({ users, logger, clock: ports.clock, rateLimits: ports.rateLimitStore });
+  const signUp = createSignUp({ users, store: ports.rateLimitStore, guard, logger, budget: config.PASSWORD_LIMIT_REGISTER_ALL });
   const token = { length: config.PASSWORD_TOKEN_LENGTH, expire: config.PASSWORD_TOKEN_EXPIRE };
+
+  /**
+   * Who an attempt is about, for the audit lines (a failed login, a refusal by a limit): the typed
+   * username as a keyed reference, known or not, and the client's rate-limit bucket.
+   */
+  const attemptOf = async (clientIp: string | null | undefined, username: string): Promise<LogFields> => ({
+    account: await audit.account('username', username),
+    ip: clientIpKey(clientIp),
+  });
+  const logged = (attempt: LogFields, checks: LimitCheck[]): LimitCheck[] => checks.map((check) => ({ ...check, logFields: attempt }));
 
   // Keyed on the typed username, never on whether the account exists, so limits cannot enumerate
   // users. Two checks: the delays a success clears, and the cap it does not.
@@ -56,22 +72,30 @@ export function createPasswordApp(config: PasswordConfig, ports: PasswordPorts) 
   });
 
   /**
-   * Resolves the user behind a username and password, or throws `invalid_credentials`.
-   * Every path costs at least the dummy verification, so unknown, blocked, password-less and
+   * Resolves the user behind a username and password, or logs the failure and throws
+   * `invalid_credentials`. Every path costs the dummy verification once per form of the password
+   * (`passwordForms`: NFKC, and as typed when that differs), so unknown, blocked, password-less and
    * old-hash accounts take about as long as a wrong password.
    */
-  async function authenticate(username: string, password: string): Promise<UserRecord> {
+  async function authenticate(username: string, password: Password, attempt: LogFields): Promise<UserRecord> {
     const user = await users.get(await userIdForUsername(username));
     const parameters = user?.passwordHash ? argon2Parameters(user.passwordHash) : null;
     const storedHash = parameters ? user!.passwordHash! : null;
-    // A blocked user's own hash is checked too, so blocking shows in neither the answer nor its timing.
-    const matches = await passwordVerifier.verify(storedHash ?? DUMMY_ARGON2ID_HASH, password);
-    // A hash from an older Appwrite (m=2048) answers in a millisecond: pad it to the dummy's cost.
-    if (parameters !== null && isCheaperThanDummy(parameters)) await passwordVerifier.verify(DUMMY_ARGON2ID_HASH, password);
+    let matches = false;
+    // Every form, even after a match: the count of verifications depends on what was typed only.
+    for (const form of passwordForms(password)) {
+      // A blocked user's own hash is checked too, so blocking shows in neither the answer nor its timing.
+      if (await passwordVerifier.verify(storedHash ?? DUMMY_ARGON2ID_HASH, form)) matches = true;
+      // A hash from an older Appwrite (m=2048) answers in a millisecond: pad it to the dummy's cost.
+      if (parameters !== null && isCheaperThanDummy(parameters)) await passwordVerifier.verify(DUMMY_ARGON2ID_HASH, form);
+    }
     if (user?.passwordHash && !storedHash) {
       logger.warn('unsupported_password_hash', { userId: user.id, algorithm: user.hashAlgorithm });
     }
-    if (!user || !storedHash || !matches || !user.enabled) throw passwordErrors.create('invalid_credentials');
+    if (!user || !storedHash || !matches || !user.enabled) {
+      logger.warn('login_failed', attempt);
+      throw passwordErrors.create('invalid_credentials');
+    }
     return user;
   }
 
@@ -95,29 +119,24 @@ export function createPasswordApp(config: PasswordConfig, ports: PasswordPorts) 
   const app = createFunctionApp({ logger, corsOrigins: config.CORS_ALLOWED_ORIGINS });
   return serveRoutes(app, passwordRoutes, {
     register: async (c, { body: { username, password, name } }) => {
-      await guard.enforce([
-        perClientIp('password.register.ip', c.env?.clientIp, config.PASSWORD_LIMIT_REGISTER_IP),
-        acrossEveryone('password.register.all', config.PASSWORD_LIMIT_REGISTER_ALL),
-      ]);
+      const attempt = await attemptOf(c.env?.clientIp, username);
+      // Every attempt, duplicates included, counts against its address; the budget across everyone
+      // counts only created users (sign-up.ts).
+      await guard.enforce(logged(attempt, [perClientIp('password.register.ip', c.env?.clientIp, config.PASSWORD_LIMIT_REGISTER_IP)]));
       const userId = await userIdForUsername(username);
-      try {
-        await users.create({ userId, password, name: name ?? username });
-      } catch (error) {
-        if (error instanceof UserAlreadyExistsError) throw passwordErrors.create('username_taken');
-        if (error instanceof PasswordPolicyError) throw passwordErrors.create('password_rejected', error.message);
-        throw error;
-      }
+      await signUp(username, { userId, password: password.nfkc, name: name ?? username }, attempt);
       logger.info('user_registered', { userId });
       return c.json({ userId }, 201);
     },
 
     login: async (c, { body: { username, password } }) => {
       const account = await byAccount(username);
+      const attempt = await attemptOf(c.env?.clientIp, username);
       return signIn(c, {
         // Before any argon2 work: a throttled request costs a counter increment, not 64 MiB of hashing.
-        guards: [perClientIp('password.login.ip', c.env?.clientIp, config.PASSWORD_LIMIT_LOGIN_IP), account.delays, account.cap],
+        guards: logged(attempt, [perClientIp('password.login.ip', c.env?.clientIp, config.PASSWORD_LIMIT_LOGIN_IP), account.delays, account.cap]),
         prove: async () => {
-          const user = await authenticate(username, password);
+          const user = await authenticate(username, password, { route: 'login', ...attempt });
           await guard.clear([account.delays]);
           return { user };
         },
@@ -128,11 +147,13 @@ export function createPasswordApp(config: PasswordConfig, ports: PasswordPorts) 
 
     change: async (c, { body: { username, currentPassword, newPassword } }) => {
       const account = await byAccount(username);
-      await guard.enforce([perClientIp('password.change.ip', c.env?.clientIp, config.PASSWORD_LIMIT_CHANGE_IP), account.delays, account.cap]);
-      const user = await authenticate(username, currentPassword);
+      const attempt = await attemptOf(c.env?.clientIp, username);
+      await guard.enforce(logged(attempt, [perClientIp('password.change.ip', c.env?.clientIp, config.PASSWORD_LIMIT_CHANGE_IP), account.delays, account.cap]));
+      const user = await authenticate(username, currentPassword, { route: 'change', ...attempt });
       await guard.clear([account.delays]);
       try {
-        await users.updatePassword(user.id, newPassword);
+        // The kit stores the NFKC form, so the same password typed on another keyboard matches.
+        await users.updatePassword(user.id, newPassword.nfkc);
       } catch (error) {
         if (error instanceof PasswordPolicyError) throw passwordErrors.create('password_rejected', error.message);
         throw error;

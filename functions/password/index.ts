@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { auditPort } from '../../shared/audit.js';
 import { passwordVerifierPort } from '../../shared/passwords/port.js';
 import { defineFunction } from '../../shared/platform.js';
 import { rateLimitsPort, usersPort } from '../../shared/ports.js';
@@ -17,7 +18,7 @@ export const passwordFunction = defineFunction({
   name: 'password',
   summary: 'Username and password sign-up and sign-in (argon2id), no email needed.',
   configSchema: passwordConfigSchema,
-  ports: { users: usersPort, passwordVerifier: passwordVerifierPort, rateLimitStore: rateLimitsPort },
+  ports: { users: usersPort, passwordVerifier: passwordVerifierPort, rateLimitStore: rateLimitsPort, audit: auditPort },
   routes: passwordRoutes,
   errors: passwordErrors,
   createApp: createPasswordApp,

@@ -7,28 +7,8 @@
 import { z } from 'zod';
 import { defineRoutes } from '../../shared/routes.js';
 import { tokenAnswerSchema } from '../../shared/sign-in/delivery.js';
+import { passwordSchema } from './password.js';
 import { usernameSchema } from './username.js';
-
-/** Shortest password in characters, longest in bytes of UTF-8 (NIST 800-63B / ASVS: at least 8, allow 64+). */
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX_BYTES = 256;
-
-/**
- * A password as typed. NFKC-normalised (NIST 800-63B 5.1.1.2) so the same password typed on two
- * keyboards matches; otherwise verified exactly: no trimming, no truncation, no composition rules.
- * The ceiling is in bytes because Appwrite counts bytes (PHP `strlen`): 256 ASCII characters, or
- * 85 in a script of three-byte characters.
- */
-export const passwordSchema = z
-  .string()
-  .max(PASSWORD_MAX_BYTES * 4)
-  .transform((value) => value.normalize('NFKC'))
-  .refine((value) => [...value].length >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
-  .refine(
-    (value) => new TextEncoder().encode(value).byteLength <= PASSWORD_MAX_BYTES,
-    `must be at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 (256 plain letters; fewer accented or non-Latin ones)`,
-  )
-  .describe(`${PASSWORD_MIN} characters to ${PASSWORD_MAX_BYTES} bytes of UTF-8, NFKC-normalised.`);
 
 /**
  * @example

@@ -9,7 +9,7 @@
  * @module
  */
 import { KitError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { LogFields, Logger } from '../log.js';
 import type { Clock } from '../clock.js';
 import { retryAfterHeader, type ConsumeResult, type RateLimitRule, type RateLimitStore } from './store.js';
 
@@ -20,6 +20,11 @@ export interface LimitCheck {
   /** Whose attempts these are, built with `clientIpKey` or `accountKey`. Never a raw identifier. */
   subject: string;
   rules: readonly RateLimitRule[];
+  /**
+   * Added to the `rate_limited` log line when this check refuses: who the attempt was about, for an
+   * audit trail (a keyed account reference, the client IP bucket). Never a raw identifier.
+   */
+  logFields?: LogFields;
 }
 
 /** Consumes and clears limits. */
@@ -53,7 +58,12 @@ export function createRateLimitGuard(deps: { store: RateLimitStore; clock: Clock
           const result = await store.consume(keyOf(check), rule);
           if (result.allowed) continue;
           const refusal = rateLimited(result, rule, clock.now());
-          logger.warn('rate_limited', { scope: check.scope, rule: `${rule.limit}/${rule.windowSeconds}`, retryAfter: refusal.headers['Retry-After'] });
+          logger.warn('rate_limited', {
+            scope: check.scope,
+            rule: `${rule.limit}/${rule.windowSeconds}`,
+            retryAfter: refusal.headers['Retry-After'],
+            ...check.logFields,
+          });
           throw refusal;
         }
       }

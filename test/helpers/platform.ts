@@ -6,6 +6,7 @@
  * @module
  */
 import { createAppwriteUsers } from '../../shared/appwrite/users.js';
+import { createAuditReferences, type AuditReferences } from '../../shared/audit.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AppwriteConnection, EnvSource } from '../../shared/config.js';
 import { silentLogger, type Logger } from '../../shared/log.js';
@@ -30,6 +31,8 @@ export interface TestPlatformOptions {
   passwordVerifier?: PasswordVerifier;
   rateLimitStore?: RateLimitStore;
   onceStore?: OnceStore;
+  /** Account references for log lines; default: under a fixed test key. */
+  audit?: AuditReferences;
   /** `runtime.development`: true as with `npm start` and the embedded Appwrite. Default false. */
   development?: boolean;
 }
@@ -43,6 +46,7 @@ export interface TestPlatform {
   passwordVerifier: PasswordVerifier;
   rateLimitStore: RateLimitStore;
   onceStore: OnceStore;
+  audit: AuditReferences;
 }
 
 /**
@@ -76,5 +80,6 @@ export function createTestPlatform(options: TestPlatformOptions = {}): TestPlatf
     rateLimitStore: () => rateLimitStore,
     onceStore: () => onceStore,
   });
-  return { runtime, logger, clock, users, passwordVerifier: options.passwordVerifier ?? nodeArgon2Verifier, rateLimitStore, onceStore };
+  const audit = options.audit ?? createAuditReferences('test-audit-log-key-0123456789abcdef');
+  return { runtime, logger, clock, users, passwordVerifier: options.passwordVerifier ?? nodeArgon2Verifier, rateLimitStore, onceStore, audit };
 }

@@ -3,6 +3,7 @@
  * embedded Appwrite, and the real `appwrite` web SDK exchanging the secret for a session.
  */
 import { Account, AppwriteException, Client } from 'appwrite';
+import { Client as ServerClient, Users } from 'node-appwrite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kitFunctions } from '../../functions/index.js';
 import { silentLogger } from '../../shared/log.js';
@@ -146,6 +147,22 @@ describe('change password', () => {
   });
 });
 
+describe('passwords set outside the kit', () => {
+  it.each([
+    ['a decomposed accent', 'cafe\u0301 au lait'],
+    ['a ligature', '\ufb01sh and chips'],
+    ['fullwidth digits', 'pin \uff11\uff12\uff13\uff14\uff15\uff16'],
+  ])('logs in with %s typed exactly as set with users.updatePassword', async (_, password) => {
+    const username = uniqueName();
+    const { userId } = await register(username);
+    const users = new Users(new ServerClient().setEndpoint(server.appwrite.endpoint).setProject(server.appwrite.projectId).setKey(server.appwrite.apiKey!));
+    await users.updatePassword({ userId, password });
+    const login = await post('/login', { username, password });
+    expect(login.status).toBe(200);
+    expect(await login.json()).toMatchObject({ userId });
+  });
+});
+
 describe('bad requests', () => {
   it.each([
     ['a missing field', { username: 'someone' }, 'password is required'],
@@ -159,6 +176,62 @@ describe('bad requests', () => {
     expect(json.type).toBe('invalid_request');
     expect(json.code).toBe(400);
     expect(json.message).toContain(fragment);
+  });
+
+  it('says a body must be a JSON object, and tells a field of the wrong type from a missing one', async () => {
+    for (const body of ['[]', '[{"username":"someone","password":"long enough password"}]', 'null', '"text"']) {
+      const response = await post('/login', body);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ message: 'Invalid request: body must be a JSON object.', code: 400, type: 'invalid_request' });
+    }
+    const wrongType = await post('/login', { username: 'someone', password: 12345678 });
+    expect(await wrongType.json()).toMatchObject({ type: 'invalid_request', message: 'Invalid request: password must be a string.' });
+  });
+
+  it.each([
+    ['password', { username: 'someone', password: '\ud800abcdefgh' }],
+    ['password', { username: 'someone', password: 'abcdefgh\udfff' }],
+    ['username', { username: 'some\udc00one', password: 'long enough password' }],
+    ['name', { username: 'someone', password: 'long enough password', name: 'Ann \ud83d' }],
+  ])('refuses ill-formed UTF-16 (a lone surrogate) in %s with 400', async (field, body) => {
+    const response = await post('/register', body);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      message: `Invalid request: ${field}: must be well-formed Unicode text (no lone surrogate).`,
+      code: 400,
+      type: 'invalid_request',
+    });
+  });
+
+  it('does not let two lone surrogates stand for one password', async () => {
+    const username = uniqueName();
+    await register(username, 'x\ud83d\ude00 surrogate pair');
+    expect((await post('/register', { username: uniqueName(), password: '\ud800abcdefgh' })).status).toBe(400);
+    expect((await post('/login', { username, password: '\udfffabcdefgh' })).status).toBe(400);
+    expect((await post('/login', { username, password: 'x\ud83d\ude00 surrogate pair' })).status).toBe(200);
+  });
+
+  it.each([
+    ['eight spaces', ' '.repeat(8), 'password: must contain a visible character'],
+    ['eight zero-width spaces', '\u200b'.repeat(8), 'password: must contain a visible character'],
+    ['tabs, line breaks and a soft hyphen', '\t\n\r\u00ad\u2028\u3000\u3164\ufeff', 'password: must contain a visible character'],
+    ['three letters and five zero-width spaces', `abc${'\u200b'.repeat(5)}`, 'password: must be at least 8 characters'],
+    ['four emoji of two code points each', '👍🏽'.repeat(4), 'password: must be at least 8 characters'],
+    ['seven letters and a joiner', 'abcdefg\u200d', 'password: must be at least 8 characters'],
+  ])('counts what a person typed: refuses %s', async (_, password, fragment) => {
+    const response = await post('/register', { username: uniqueName(), password });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string }).message).toContain(fragment);
+  });
+
+  it.each([
+    ['eight accented letters typed as letter and mark', 'e\u0301'.repeat(8)],
+    ['eight emoji', '👍🏽'.repeat(8)],
+    ['a passphrase with spaces', 'a b c d '],
+  ])('accepts %s', async (_, password) => {
+    const username = uniqueName();
+    await register(username, password);
+    expect((await post('/login', { username, password })).status).toBe(200);
   });
 
   it('rejects malformed JSON with 400, a non-JSON body with 415', async () => {

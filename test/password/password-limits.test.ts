@@ -92,6 +92,27 @@ describe('the same work for every failed login', () => {
   });
 });
 
+describe('passwords set outside the kit in another Unicode form', () => {
+  it('verifies the password as typed and its NFKC form, twice for everyone when they differ', async () => {
+    const { call, hashes } = setup();
+    const { userIdForUsername } = await import('../../functions/password/username.js');
+    await dev.users().create({ userId: await userIdForUsername('outside'), password: 'cafe\u0301 au lait' });
+    const stored = dev.store.users.get(await userIdForUsername('outside'))!.password!;
+
+    expect((await call('/login', { username: 'outside', password: 'cafe\u0301 au lait' })).status).toBe(200);
+    expect(hashes.splice(0)).toEqual([stored, stored]);
+    expect((await call('/login', { username: 'outside', password: 'cafe\u0301 au thé' })).status).toBe(401);
+    expect(hashes.splice(0)).toEqual([stored, stored]);
+    // An unknown name costs the same: one dummy verification per form.
+    expect((await call('/login', { username: 'nobody', password: 'cafe\u0301 au lait' })).status).toBe(401);
+    expect(hashes.splice(0)).toEqual([DUMMY_ARGON2ID_HASH, DUMMY_ARGON2ID_HASH]);
+    // A password already in NFKC has one form: one verification, known or not.
+    expect((await call('/login', { username: 'nobody', password: 'caf\u00e9 au lait' })).status).toBe(401);
+    expect((await call('/login', { username: 'outside', password: 'caf\u00e9 au lait' })).status).toBe(401);
+    expect(hashes.splice(0)).toEqual([DUMMY_ARGON2ID_HASH, stored]);
+  });
+});
+
 describe('per-account throttling', () => {
   it('lets exactly the configured cap of 1,000 concurrent guesses from many IPs reach argon2', async () => {
     const { call, hashes } = setup();
@@ -212,6 +233,44 @@ describe('per-IP limits', () => {
     const { call, hashes } = setup({ PASSWORD_LIMIT_LOGIN_IP: '2/60' });
     for (let i = 0; i < 3; i++) await call('/login', { username: `user${i}`, password: 'guess guess guess' }, null);
     expect(hashes).toHaveLength(2);
+  });
+});
+
+describe('the sign-up budget across everyone', () => {
+  it('is spent only by created users: duplicates from many addresses leave sign-up open', async () => {
+    const { call } = setup({ PASSWORD_LIMIT_REGISTER_ALL: '3/60' });
+    expect((await call('/register', { username: 'taken', password: PASSWORD }, '203.0.113.1')).status).toBe(201);
+    dev.clock.advance(3600 * 1000);
+    for (let i = 0; i < 20; i++) {
+      expect((await call('/register', { username: 'taken', password: PASSWORD }, `198.51.100.${10 + i}`)).status).toBe(409);
+    }
+    expect((await call('/register', { username: 'newcomer', password: PASSWORD }, '203.0.113.50')).status).toBe(201);
+  });
+
+  it('counts one user for many concurrent registrations of one name', async () => {
+    const { call } = setup({ PASSWORD_LIMIT_REGISTER_ALL: '2/60' });
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => (await call('/register', { username: 'racer', password: PASSWORD }, `198.51.100.${i + 1}`)).status),
+    );
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(9);
+    expect((await call('/register', { username: 'second', password: PASSWORD }, '203.0.113.2')).status).toBe(201);
+    expect((await call('/register', { username: 'third', password: PASSWORD }, '203.0.113.3')).status).toBe(429);
+  });
+
+  it('lets a name refused by the budget be registered once the budget allows', async () => {
+    const { call } = setup({ PASSWORD_LIMIT_REGISTER_ALL: '1/60' });
+    expect((await call('/register', { username: 'first', password: PASSWORD }, '203.0.113.1')).status).toBe(201);
+    expect((await call('/register', { username: 'later', password: PASSWORD }, '203.0.113.2')).status).toBe(429);
+    dev.clock.advance(60_000);
+    expect((await call('/register', { username: 'later', password: PASSWORD }, '203.0.113.2')).status).toBe(201);
+  });
+
+  it('still counts every attempt, duplicates included, per client IP', async () => {
+    const { call } = setup({ PASSWORD_LIMIT_REGISTER_IP: '2/600' });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call('/register', { username: 'mine', password: PASSWORD }, '198.51.100.1')).status);
+    expect(statuses).toEqual([201, 409, 429]);
   });
 });
 
