@@ -138,6 +138,13 @@ describe.each(vendors)('$provider', ({ provider, spentCode, hasAction, retries }
     expect(lines.filter((line) => line.includes('reason="malformed_answer"'))).toHaveLength(3);
   });
 
+  it('fails closed on a success without challenge_ts: the token\'s age would be unknown', async () => {
+    const { captcha, lines } = captchaFor(provider);
+    vendor.script({ kind: 'answer', body: { success: true, hostname: 'app.example.com', action: 'homepage', score: 0.9 } });
+    await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(unavailable);
+    expect(lines.join('\n')).toContain('reason="answer_without_challenge_ts"');
+  });
+
   it('fails closed when the vendor is unreachable', async () => {
     const { captcha, lines } = captchaFor(provider, { CAPTCHA_SITEVERIFY_URL: 'http://127.0.0.1:9/siteverify' });
     await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(unavailable);
