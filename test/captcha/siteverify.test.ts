@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { captchaPort, type CaptchaVerifier } from '../../shared/captcha/index.js';
 import { createLogger } from '../../shared/log.js';
+import { onceStoreUnavailable } from '../../shared/once/store.js';
 import { FAKE_HCAPTCHA_SITE_KEY, startCaptchaVendor, type FakeCaptchaProvider, type FakeCaptchaVendor } from '../helpers/captcha-vendor.js';
 import { manualClock } from '../helpers/clock.js';
 import { createTestPlatform } from '../helpers/platform.js';
@@ -56,6 +57,35 @@ describe.each(vendors)('$provider', ({ provider, spentCode, hasAction, retries }
     const { captcha, lines } = captchaFor(provider);
     await expect(captcha.verify('not-a-token-the-vendor-issued', client)).rejects.toMatchObject(invalid);
     expect(lines.join('\n')).toMatch(/captcha_refused .*reason="vendor_refused" codes="invalid-input-response"/);
+  });
+
+  it.each([
+    [['missing-input-response'], invalid],
+    [['invalid-input-response'], invalid],
+    [['expired-input-response'], invalid],
+    [['timeout-or-duplicate'], invalid],
+    [['already-seen-response'], invalid],
+    [[], invalid],
+    [['invalid-input-secret'], unavailable],
+    [['missing-input-secret'], unavailable],
+    [['bad-request'], unavailable],
+    [['internal-error'], unavailable],
+    [['sitekey-secret-mismatch'], unavailable],
+    [['a-code-nobody-documented'], unavailable],
+    [['invalid-input-response', 'invalid-input-secret'], unavailable],
+  ])('maps the vendor codes %j to %o', async (codes, expected) => {
+    const { captcha, lines } = captchaFor(provider);
+    vendor.script({ kind: 'error', codes });
+    await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(expected);
+    expect(lines.join('\n')).toContain(`codes="${codes.join(',')}"`);
+  });
+
+  it('refuses a token the vendor says expired', async () => {
+    const { captcha, lines } = captchaFor(provider, { CAPTCHA_MAX_AGE_SECONDS: '3600' });
+    const token = vendor.solve(provider);
+    clock.advance(301_000); // past every vendor's lifetime (Turnstile 300 s, the others 120 s)
+    await expect(captcha.verify(token, client)).rejects.toMatchObject(invalid);
+    expect(lines.join('\n')).toContain(`codes="${provider === 'hcaptcha' ? 'expired-input-response' : 'timeout-or-duplicate'}"`);
   });
 
   it('refuses a token the vendor already spent (vendor-side replay)', async () => {
@@ -214,6 +244,26 @@ describe('turnstile idempotency_key', () => {
     const keys = vendor.requests.map((request) => request.fields['idempotency_key']);
     expect(keys[0]).toBe(keys[1]);
     expect(keys[2]).not.toBe(keys[1]);
+  });
+});
+
+describe('once-store', () => {
+  it('fails closed (503) when the replay memory cannot answer after the vendor said yes', async () => {
+    const platform = createTestPlatform({
+      clock,
+      onceStore: { claim: () => Promise.reject(onceStoreUnavailable()) },
+      env: { CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SECRET: vendor.secret('turnstile'), CAPTCHA_SITEVERIFY_URL: vendor.url('turnstile') },
+    });
+    const captcha = captchaPort.create(platform.runtime);
+    await expect(captcha.verify(vendor.solve('turnstile'), client)).rejects.toMatchObject({ type: 'once_store_unavailable', status: 503 });
+  });
+
+  it('remembers an accepted token past the vendor lifetime, as long as the kit would accept it', async () => {
+    const { captcha } = captchaFor('hcaptcha', { CAPTCHA_MAX_AGE_SECONDS: '600' });
+    const token = vendor.solve('hcaptcha', { neverSpent: true, challengeTs: new Date(clock.now() + 50_000).toISOString() });
+    await captcha.verify(token, client);
+    clock.advance(600_000); // the vendor's 120 s are long over; the kit's 600 s from a stamp 50 s ahead are not
+    await expect(captcha.verify(token, client)).rejects.toMatchObject(invalid);
   });
 });
 

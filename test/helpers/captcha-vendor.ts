@@ -7,8 +7,8 @@
  * the vendor does: form-urlencoded fields (Turnstile also takes JSON), the secret, single use
  * (Turnstile `timeout-or-duplicate` unless the same `idempotency_key` comes again, hCaptcha
  * `already-seen-response`, reCAPTCHA `timeout-or-duplicate`), each vendor's token lifetime on the
- * test clock, and each vendor's answer shape. `script` makes the next requests misbehave (HTTP 500,
- * a hang, malformed JSON, a dropped connection). Every request is recorded, so tests assert what
+ * test clock, and each vendor's answer shape. `script` makes the next requests answer otherwise (given
+ * error codes, HTTP 500, a hang, malformed JSON, a dropped connection, any JSON). Every request is recorded, so tests assert what
  * the kit sent.
  *
  * @module
@@ -32,7 +32,7 @@ export interface SolveOptions {
   challengeTs?: string;
   /** hCaptcha: the site the token was solved for. Default {@link FAKE_HCAPTCHA_SITE_KEY}. */
   siteKey?: string;
-  /** A misbehaving vendor (or proxy) that says success every time: the token is never spent. */
+  /** A misbehaving vendor (or proxy) that says success every time: the token is never spent and never expires. */
   neverSpent?: boolean;
 }
 
@@ -43,6 +43,8 @@ export type ScriptedAnswer =
   | { kind: 'malformed' }
   /** Verifies as the vendor would (spending the token), then closes the connection without answering. */
   | { kind: 'drop' }
+  /** The vendor's own failure answer with these error codes, whatever was asked. */
+  | { kind: 'error'; codes: string[] }
   /** This JSON with status 200, whatever was asked. */
   | { kind: 'answer'; body: unknown };
 
@@ -99,8 +101,8 @@ function stamp(provider: FakeCaptchaProvider, ms: number): string {
   return provider === 'turnstile' ? iso : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
-function failure(provider: FakeCaptchaProvider, code: string): Answer {
-  return provider === 'turnstile' ? { success: false, 'error-codes': [code], messages: [] } : { success: false, 'error-codes': [code] };
+function failure(provider: FakeCaptchaProvider, ...codes: string[]): Answer {
+  return provider === 'turnstile' ? { success: false, 'error-codes': codes, messages: [] } : { success: false, 'error-codes': codes };
 }
 
 function success(token: IssuedToken): Answer {
@@ -196,11 +198,11 @@ export async function startCaptchaVendor(options: { clock: Clock }): Promise<Fak
       return failure(provider, 'sitekey-secret-mismatch');
     }
     const expired = clock.now() - token.solvedAt > lifetimeSeconds[provider] * 1000;
-    if (token.spent || expired) {
+    if ((token.spent || expired) && !token.options.neverSpent) {
       if (provider === 'hcaptcha') return failure(provider, token.spent ? 'already-seen-response' : 'expired-input-response');
       return failure(provider, 'timeout-or-duplicate');
     }
-    if (!token.options.neverSpent) token.spent = true;
+    token.spent = true;
     return success(token);
   }
 
@@ -219,6 +221,7 @@ export async function startCaptchaVendor(options: { clock: Clock }): Promise<Fak
     if (next?.kind === 'hang') return;
     if (next?.kind === 'status') return void response.writeHead(next.status, { 'content-type': 'text/plain' }).end('Internal Server Error');
     if (next?.kind === 'malformed') return void response.writeHead(200, { 'content-type': 'application/json' }).end('{"success": tru');
+    if (next?.kind === 'error') return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(failure(provider, ...next.codes)));
     if (next?.kind === 'answer') return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(next.body));
 
     const answer = verify(provider, fields);
