@@ -35,7 +35,7 @@ export const captchaConfigSchema = z
     CAPTCHA_SITEVERIFY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     CAPTCHA_HOSTNAMES: hostnameList.optional(),
     CAPTCHA_ACTION: z.string().min(1).max(100).optional(),
-    // A decimal checked by pattern, not z.coerce, which would also take '0x1', '1e-1' and 'Infinity'.
+    // A decimal checked by pattern, not z.coerce, which would also take '0x1' and '1e-1'.
     CAPTCHA_MIN_SCORE: z
       .string()
       .refine((value) => /^\d*\.?\d+$/.test(value) && Number(value) <= 1, 'must be a number from 0 to 1')
