@@ -7,7 +7,7 @@
  * (compared in constant time), the matched token is deleted, the session gets provider `token`
  * and factor `token`, and the cookies and `X-Fallback-Cookies` header carry it back to the client.
  * Like Appwrite, it does not look at the user's status: a blocked user gets a session that every
- * later request refuses with 401 `user_blocked`.
+ * later request refuses with 403 `user_blocked`.
  *
  * @module
  */

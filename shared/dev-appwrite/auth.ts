@@ -45,7 +45,7 @@ const USER_ACCESS_INTERVAL_MS = 24 * 60 * 60 * 1000;
  *
  * Failures, as in Appwrite: unknown project → 404 `project_not_found`; a key that is not one of
  * the project's → 401 `user_unauthorized`; missing scope → 401 `general_unauthorized_scope`;
- * blocked user → 401 `user_blocked`.
+ * blocked user → 403 `user_blocked`.
  *
  * @example
  * ```ts

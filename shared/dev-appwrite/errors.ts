@@ -27,10 +27,8 @@ export const appwriteErrors = {
   user_email_already_exists: [409, 'A user with the same email already exists in the current project.'],
   user_phone_already_exists: [409, 'A user with the same phone number already exists in the current project.'],
   user_invalid_token: [401, 'Invalid token passed in the request.'],
-  user_blocked: [
-    401,
-    'The current user has been blocked. You can unblock the user by making a request to the User API\'s "Update User Status" endpoint or in the Appwrite Console\'s Auth section.',
-  ],
+  // 403 since Appwrite 1.9 (errors.php, "Change blocked user/resource errors from 401 to 403", 2026-03).
+  user_blocked: [403, 'The current user has been blocked.'],
   user_session_already_exists: [401, 'Creation of a session is prohibited when a session is active.'],
   user_session_not_found: [404, 'The current user session could not be found.'],
   database_not_found: [404, 'Database not found.'],

@@ -31,13 +31,14 @@ export async function hashPassword(plaintext: string, options: PasswordHashOptio
 }
 
 /**
- * The `hashOptions` Appwrite reports for argon2 users (`threads` is its name for parallelism).
+ * The `hashOptions` Appwrite reports for argon2 users, in PHP's option names (`threads` is its
+ * name for parallelism).
  *
  * @example
  * ```ts
- * argon2HashOptions(appwritePasswordHashOptions); // { type: 'argon2', memoryCost: 65536, timeCost: 4, threads: 3 }
+ * argon2HashOptions(appwritePasswordHashOptions); // { type: 'argon2', memory_cost: 65536, time_cost: 4, threads: 3 }
  * ```
  */
 export function argon2HashOptions(options: PasswordHashOptions): Argon2HashOptions {
-  return { type: 'argon2', memoryCost: options.memoryCost, timeCost: options.timeCost, threads: options.parallelism };
+  return { type: 'argon2', memory_cost: options.memoryCost, time_cost: options.timeCost, threads: options.parallelism };
 }

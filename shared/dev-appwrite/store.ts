@@ -9,11 +9,14 @@
  */
 import { Outbox } from './outbox.js';
 
-/** The `hashOptions` of an argon2 user, as Appwrite reports them. */
+/**
+ * The `hashOptions` of an argon2 user, as Appwrite reports them: the PHP option names
+ * `utopia-php/auth`'s `Argon2` stores (`memory_cost`, `time_cost`, `threads`), snake_case.
+ */
 export interface Argon2HashOptions {
   type: 'argon2';
-  memoryCost: number;
-  timeCost: number;
+  memory_cost: number;
+  time_cost: number;
   threads: number;
 }
 

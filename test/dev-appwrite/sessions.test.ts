@@ -160,13 +160,13 @@ describe('exchanging a custom token with the web SDK', () => {
     expect(dev.store.tokensOf('alice')).toHaveLength(1);
   });
 
-  it('gives a blocked user no working session (Appwrite creates it, then refuses every use)', async () => {
+  it('gives a blocked user no working session (Appwrite creates it, then refuses every use with 403, as 1.9 does)', async () => {
     await users.updateStatus({ userId: 'alice', status: false });
     const account = browserAccount();
 
     await account.createSession({ userId: 'alice', secret: await mintSecret() });
 
-    expect(await failure(account.get())).toMatchObject({ code: 401, type: 'user_blocked' });
+    expect(await failure(account.get())).toMatchObject({ code: 403, type: 'user_blocked', message: 'The current user has been blocked.' });
   });
 
   it('stops a session at once when its user is blocked afterwards', async () => {
@@ -174,7 +174,7 @@ describe('exchanging a custom token with the web SDK', () => {
     await account.createSession({ userId: 'alice', secret: await mintSecret() });
     await users.updateStatus({ userId: 'alice', status: false });
 
-    expect(await failure(account.get())).toMatchObject({ code: 401, type: 'user_blocked' });
+    expect(await failure(account.get())).toMatchObject({ code: 403, type: 'user_blocked', message: 'The current user has been blocked.' });
   });
 
   it('ends a session when it expires, a year after it was created', async () => {

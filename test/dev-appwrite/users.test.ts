@@ -41,7 +41,7 @@ describe('users.create', () => {
       registration: '2026-01-15T12:00:00.000+00:00',
       passwordUpdate: '2026-01-15T12:00:00.000+00:00',
       hash: 'argon2',
-      hashOptions: { type: 'argon2', memoryCost: CHEAP_HASHING.memoryCost, timeCost: CHEAP_HASHING.timeCost, threads: CHEAP_HASHING.parallelism },
+      hashOptions: { type: 'argon2', memory_cost: CHEAP_HASHING.memoryCost, time_cost: CHEAP_HASHING.timeCost, threads: CHEAP_HASHING.parallelism },
     });
     expect(user.targets.map((target) => [target.providerType, target.identifier])).toEqual([
       ['email', 'alice@example.com'],
@@ -338,7 +338,8 @@ describe('Appwrite’s default argon2 parameters', () => {
     const user = await realDev.users().create({ userId: 'alice', password: 'correct horse' });
 
     expect(user.password).toMatch(/^\$argon2id\$v=19\$m=65536,t=4,p=3\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
-    expect(user.hashOptions).toEqual({ type: 'argon2', memoryCost: 65536, timeCost: 4, threads: 3 });
+    // utopia-php/auth `Argon2` stores and Appwrite returns its PHP option names, snake_case.
+    expect(user.hashOptions).toEqual({ type: 'argon2', memory_cost: 65536, time_cost: 4, threads: 3 });
     expect(await verify(user.password ?? '', 'correct horse')).toBe(true);
   });
 });
