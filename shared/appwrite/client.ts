@@ -63,3 +63,36 @@ export async function callAppwrite<T>(
 }
 
 class AppwriteTimeout extends Error {}
+
+/** What to fix, by the type Appwrite refused with; `scopes` are those of the port that called. */
+const refusalHints: Record<string, (scopes: readonly string[]) => string> = {
+  general_unauthorized_scope: (scopes) =>
+    `the function needs ${scopes.join(' and ')} (scopes in appwrite.json, or those of APPWRITE_API_KEY)`,
+  user_unauthorized: () =>
+    'Appwrite does not accept the API key: on Appwrite Functions give the function its scopes in appwrite.json; elsewhere check APPWRITE_API_KEY and APPWRITE_PROJECT_ID',
+  project_not_found: () => 'no project with this ID at this endpoint: check the project ID',
+  database_not_found: () => "the kit's tables are missing: appwrite push tables",
+  table_not_found: () => "the kit's tables are missing: appwrite push tables",
+  row_invalid_structure: () => "the table's columns differ from appwrite.json: appwrite push tables",
+};
+
+/**
+ * The error for a call Appwrite refused because the function is misconfigured (its key, scopes,
+ * project or tables): permanent, so 502 `appwrite_error`, not a 503 a client would retry in vain.
+ * Logs what Appwrite answered and, when known, what to fix; never the key.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof AppwriteException) throw appwriteRefusal(error, { logger, operation: 'users.get', scopes: ['users.read', 'users.write'] });
+ * // appwrite_rejected_request operation="users.get" status=401 appwriteType="general_unauthorized_scope" hint="the function needs users.read and users.write (…)"
+ * ```
+ */
+export function appwriteRefusal(error: AppwriteException, options: { logger: Logger; operation: string; scopes: readonly string[] }): KitError {
+  options.logger.error('appwrite_rejected_request', {
+    operation: options.operation,
+    status: error.code,
+    appwriteType: error.type,
+    hint: refusalHints[error.type]?.(options.scopes),
+  });
+  return new KitError('appwrite_error', 'Appwrite refused the request. See the function logs.');
+}

@@ -8,9 +8,9 @@
  */
 import { AppwriteException, Query, Users, type Models } from 'node-appwrite';
 import type { AppwriteConnection } from '../config.js';
-import { KitError } from '../errors.js';
+import type { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { callAppwrite, createAppwriteClient } from './client.js';
+import { appwriteRefusal, callAppwrite, createAppwriteClient } from './client.js';
 import {
   PasswordPolicyError,
   UserAlreadyExistsError,
@@ -20,10 +20,12 @@ import {
   type UsersDirectory,
 } from '../users.js';
 
+/** The scopes this directory's calls need, named in the log when Appwrite refuses one. */
+const USERS_SCOPES = ['users.read', 'users.write'] as const;
+
 /** A 4xx that means the function itself is misconfigured (key, scopes, project), not the client. */
 function misconfigured(error: AppwriteException, logger: Logger, operation: string): KitError {
-  logger.error('appwrite_rejected_request', { operation, status: error.code, appwriteType: error.type });
-  return new KitError('appwrite_error', 'Appwrite refused the request. See the function logs.');
+  return appwriteRefusal(error, { logger, operation, scopes: USERS_SCOPES });
 }
 
 function toUserRecord(user: Models.User<Models.Preferences>): UserRecord {

@@ -18,8 +18,9 @@
  * 4. A row gone between the 409 and the read (someone else deleted it) also goes back to step 1.
  *
  * Steps 1 to 4 run at most {@link MAX_ATTEMPTS} times; past that the claim fails closed. Anything else
- * (unreachable, slow past the deadline, 5xx, a refused key, a missing table, an answer that does not
- * parse) throws `once_store_unavailable`: a store that cannot answer must not answer "not seen".
+ * (unreachable, slow past the deadline, 5xx, an answer that does not parse)
+ * throws `once_store_unavailable`: a store that cannot answer must not answer "not seen". A refused
+ * key or a missing table throws 502 `appwrite_error` instead: a misconfiguration no retry will fix.
  *
  * Expiry is judged by the calling instance's clock, which the row's `expiresAt` is compared with. Clocks
  * of function instances differ by little, and callers already add leeway to `expiresAt` for token
@@ -36,7 +37,7 @@
  */
 import { AppwriteException, Query, TablesDB } from 'node-appwrite';
 import { z } from 'zod';
-import { callAppwrite, createAppwriteClient } from '../appwrite/client.js';
+import { appwriteRefusal, callAppwrite, createAppwriteClient } from '../appwrite/client.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { AppwriteConnection } from '../config.js';
@@ -48,6 +49,9 @@ import { checkClaimInput, onceStoreUnavailable, type OnceStore } from './store.j
 
 /** Rounds of create-or-read before giving up. Each lost race with an expired row costs one. */
 const MAX_ATTEMPTS = 4;
+
+/** What the store's calls need, named in the log when Appwrite refuses one. */
+const ROWS_SCOPES = ['rows.read', 'rows.write'] as const;
 
 /**
  * Options of {@link createAppwriteOnceStore}.
@@ -100,8 +104,9 @@ export async function onceRowId(key: string): Promise<string> {
 }
 
 /**
- * Creates the store. Appwrite being unreachable, slow (past the deadline), failing (5xx) or refusing
- * the key (scopes, missing table) all throw `once_store_unavailable`, so callers fail closed.
+ * Creates the store. Appwrite being unreachable, slow (past the deadline) or failing (5xx) throws
+ * `once_store_unavailable`, so callers fail closed; Appwrite refusing the key (scopes) or missing the
+ * table throws `appwrite_error` (502) and logs what to fix.
  *
  * @example
  * ```ts
@@ -119,11 +124,14 @@ export function createAppwriteOnceStore(connection: AppwriteConnection, options:
   const run = <T>(operation: string, call: () => Promise<T>) => callAppwrite(call, { timeoutMs, logger, operation });
   const iso = (ms: number) => new Date(ms).toISOString();
 
-  /** Anything not handled where it happened: fail closed, and say why in the logs only. */
-  function unavailable(error: unknown, operation: string): KitError {
-    if (error instanceof AppwriteException) {
-      logger.error('once_store_rejected', { store: 'appwrite', operation, status: error.code, appwriteType: error.type });
-    } else if (!(error instanceof KitError)) {
+  /**
+   * Anything not handled where it happened. A refusal (a 4xx the store did not expect: key, scopes,
+   * missing table) is the function's misconfiguration, 502 with the fix in the log; anything else
+   * fails closed with 503, saying why in the logs only.
+   */
+  function failure(error: unknown, operation: string): KitError {
+    if (error instanceof AppwriteException) return appwriteRefusal(error, { logger, operation, scopes: ROWS_SCOPES });
+    if (!(error instanceof KitError)) {
       // callAppwrite has already logged its own KitErrors (timeouts, 5xx, unreachable).
       logger.error('once_store_call_failed', { store: 'appwrite', operation, error: error instanceof Error ? error.name : typeof error });
     }
@@ -141,7 +149,7 @@ export function createAppwriteOnceStore(connection: AppwriteConnection, options:
           await run('tablesDB.createRow', () => tables.createRow({ databaseId, tableId, rowId, data: { expiresAt: iso(expiresAt) } }));
           return true;
         } catch (error) {
-          if (!isDuplicateRow(error)) throw unavailable(error, 'tablesDB.createRow');
+          if (!isDuplicateRow(error)) throw failure(error, 'tablesDB.createRow');
         }
 
         let row: unknown;
@@ -150,10 +158,10 @@ export function createAppwriteOnceStore(connection: AppwriteConnection, options:
         } catch (error) {
           // Deleted since our create failed: the ID is free again, race for it.
           if (isMissingRow(error)) continue;
-          throw unavailable(error, 'tablesDB.getRow');
+          throw failure(error, 'tablesDB.getRow');
         }
         const parsed = storedRowSchema.safeParse(row);
-        if (!parsed.success) throw unavailable(new Error('bad_response'), 'tablesDB.getRow');
+        if (!parsed.success) throw failure(new Error('bad_response'), 'tablesDB.getRow');
         if (Date.parse(parsed.data.expiresAt) >= now) return false;
 
         try {
@@ -162,7 +170,7 @@ export function createAppwriteOnceStore(connection: AppwriteConnection, options:
             tables.deleteRows({ databaseId, tableId, queries: [Query.equal('$id', rowId), Query.lessThan('expiresAt', iso(now))] }),
           );
         } catch (error) {
-          throw unavailable(error, 'tablesDB.deleteRows');
+          throw failure(error, 'tablesDB.deleteRows');
         }
       }
       logger.error('once_store_call_failed', { store: 'appwrite', operation: 'claim', reason: 'retries_exhausted' });
@@ -177,7 +185,7 @@ export function createAppwriteOnceStore(connection: AppwriteConnection, options:
         const parsed = rowListSchema.safeParse(result);
         return parsed.success ? parsed.data.total : 0;
       } catch (error) {
-        throw unavailable(error, 'tablesDB.deleteRows');
+        throw failure(error, 'tablesDB.deleteRows');
       }
     },
   };

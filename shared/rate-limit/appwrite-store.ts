@@ -30,7 +30,7 @@
  */
 import { AppwriteException, Query, TablesDB } from 'node-appwrite';
 import { z } from 'zod';
-import { callAppwrite, createAppwriteClient } from '../appwrite/client.js';
+import { appwriteRefusal, callAppwrite, createAppwriteClient } from '../appwrite/client.js';
 import type { AppwriteConnection } from '../config.js';
 import { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -50,6 +50,9 @@ import {
 
 /** Attempts at the increment-or-create loop before giving up (each lost race costs one). */
 const MAX_ATTEMPTS = 4;
+
+/** What the store's calls need, named in the log when Appwrite refuses one. */
+const ROWS_SCOPES = ['rows.read', 'rows.write'] as const;
 
 /** Options of {@link createAppwriteStore}. */
 export interface AppwriteStoreOptions {
@@ -87,8 +90,9 @@ export async function rateLimitRowId(key: string, rule: RateLimitRule, windowInd
 }
 
 /**
- * Creates the store. Appwrite being unreachable, slow (past the deadline), failing (5xx) or refusing
- * the key (scopes, missing table) all throw `rate_limiter_unavailable`, so callers fail closed.
+ * Creates the store. Appwrite being unreachable, slow (past the deadline) or failing (5xx) throws
+ * `rate_limiter_unavailable`, so callers fail closed; Appwrite refusing the key (scopes) or missing
+ * the table throws `appwrite_error` (502) and logs what to fix. Either way nothing runs unthrottled.
  *
  * @example
  * ```ts
@@ -105,11 +109,14 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
   const tables = new TablesDB(createAppwriteClient(connection));
   const run = <T>(operation: string, call: () => Promise<T>) => callAppwrite(call, { timeoutMs, logger, operation });
 
-  /** Anything not handled where it happened: fail closed, and say why in the logs only. */
-  function unavailable(error: unknown, operation: string): KitError {
-    if (error instanceof AppwriteException) {
-      logger.error('rate_limiter_rejected', { store: 'appwrite', operation, status: error.code, appwriteType: error.type });
-    } else if (!(error instanceof KitError)) {
+  /**
+   * Anything not handled where it happened. A refusal (a 4xx the store did not expect: key, scopes,
+   * missing table) is the function's misconfiguration, 502 with the fix in the log; anything else
+   * fails closed with 503, saying why in the logs only.
+   */
+  function failure(error: unknown, operation: string): KitError {
+    if (error instanceof AppwriteException) return appwriteRefusal(error, { logger, operation, scopes: ROWS_SCOPES });
+    if (!(error instanceof KitError)) {
       // callAppwrite has already logged its own KitErrors (timeouts, 5xx, unreachable).
       logger.error('rate_limiter_call_failed', { store: 'appwrite', operation, error: error instanceof Error ? error.name : typeof error });
     }
@@ -130,11 +137,11 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
           );
         } catch (error) {
           if (isLimitExceeded(error)) return { allowed: false, remaining: 0, resetAt: window.resetAt };
-          if (!isMissingRow(error)) throw unavailable(error, 'tablesDB.incrementRowColumn');
+          if (!isMissingRow(error)) throw failure(error, 'tablesDB.incrementRowColumn');
         }
         if (row !== null) {
           const parsed = incrementedRowSchema.safeParse(row);
-          if (!parsed.success) throw unavailable(new Error('bad_response'), 'tablesDB.incrementRowColumn');
+          if (!parsed.success) throw failure(new Error('bad_response'), 'tablesDB.incrementRowColumn');
           return { allowed: true, remaining: Math.max(0, rule.limit - parsed.data.hits), resetAt: window.resetAt };
         }
 
@@ -150,7 +157,7 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
           return { allowed: true, remaining: rule.limit - 1, resetAt: window.resetAt };
         } catch (error) {
           // Another instance created the row first: count on theirs.
-          if (!isDuplicateRow(error)) throw unavailable(error, 'tablesDB.createRow');
+          if (!isDuplicateRow(error)) throw failure(error, 'tablesDB.createRow');
         }
       }
       logger.error('rate_limiter_call_failed', { store: 'appwrite', operation: 'consume', reason: 'retries_exhausted' });
@@ -164,7 +171,7 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
         await run('tablesDB.deleteRow', () => tables.deleteRow({ databaseId, tableId, rowId }));
       } catch (error) {
         if (error instanceof AppwriteException && error.code === 404 && error.type === 'row_not_found') return;
-        throw unavailable(error, 'tablesDB.deleteRow');
+        throw failure(error, 'tablesDB.deleteRow');
       }
     },
 
@@ -180,7 +187,7 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
         const parsed = rowListSchema.safeParse(result);
         return parsed.success ? parsed.data.total : 0;
       } catch (error) {
-        throw unavailable(error, 'tablesDB.deleteRows');
+        throw failure(error, 'tablesDB.deleteRows');
       }
     },
   };

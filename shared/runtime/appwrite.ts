@@ -167,6 +167,8 @@ async function sendFailure(response: Response, res: OpenRuntimesResponse): Promi
 }
 
 function failureResponse(error: unknown, fn: KitFunction, logger: Logger): Response {
+  // Thrown outside the app (the scheduled purge): keeps its type; whoever threw it logged why.
+  if (error instanceof KitError) return errorResponse(error);
   if (error instanceof ConfigError) {
     logger.error('config_invalid', { function: fn.name, problems: error.problems.join('; ') });
     return errorResponse(error.toKitError());

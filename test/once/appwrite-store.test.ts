@@ -1,7 +1,7 @@
 // The Appwrite once-store against the embedded Appwrite double over real HTTP on 127.0.0.1.
 import type { Server as HttpServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, silentLogger } from '../../shared/log.js';
+import { createLogger, silentLogger, type Logger } from '../../shared/log.js';
 import { createAppwriteOnceStore, onceRowId } from '../../shared/once/appwrite-store.js';
 import { ONCE_DATABASE_ID as databaseId, ONCE_TABLE_ID as tableId } from '../../shared/once/appwrite-table.js';
 import { onceKey } from '../../shared/once/store.js';
@@ -16,9 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => double.close());
 
-function store(options: { apiKey?: string; tableId?: string } = {}) {
+function store(options: { apiKey?: string; tableId?: string; logger?: Logger } = {}) {
   return createAppwriteOnceStore(double.connection(options.apiKey), {
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     clock: double.clock,
     ...(options.tableId ? { tableId: options.tableId } : {}),
   });
@@ -183,22 +183,6 @@ describe('Appwrite once-store', () => {
       expect(lines.join('\n')).not.toContain('secret-key');
     });
 
-    it('when the key lacks a scope, is unknown, or the table does not exist', async () => {
-      await expect(store({ apiKey: READ_ONLY_KEY }).claim('scope', start + minute)).rejects.toMatchObject({ type: 'once_store_unavailable' });
-      await expect(store({ apiKey: 'unknown-key' }).claim('scope', start + minute)).rejects.toMatchObject({ type: 'once_store_unavailable' });
-      await expect(store({ tableId: 'missing_table' }).claim('scope', start + minute)).rejects.toMatchObject({ type: 'once_store_unavailable' });
-    });
-
-    it('when the key can write but not read: a replay cannot be told from a first claim', async () => {
-      const writeOnly = await startWriteOnlyDouble(start);
-      try {
-        const once = createAppwriteOnceStore(writeOnly.connection, { logger: silentLogger, clock: { now: () => start } });
-        expect(await once.claim('write-only', start + minute)).toBe(true);
-        await expect(once.claim('write-only', start + minute)).rejects.toMatchObject({ type: 'once_store_unavailable' });
-      } finally {
-        await writeOnly.close();
-      }
-    });
 
     it('when Appwrite answers 5xx', async () => {
       await withFakeAppwrite(
@@ -240,6 +224,35 @@ describe('Appwrite once-store', () => {
         },
       );
       expect(creates).toBe(4);
+    });
+  });
+
+  describe('a refusal is the function misconfigured: 502 appwrite_error, and the log says what to fix', () => {
+    it.each([
+      ['a key without rows.write', { apiKey: READ_ONLY_KEY }, 'general_unauthorized_scope', 'the function needs rows.read and rows.write'],
+      ['a key the project does not know', { apiKey: 'unknown-key' }, 'user_unauthorized', 'APPWRITE_API_KEY'],
+      ['a missing table', { tableId: 'missing_table' }, 'table_not_found', 'appwrite push tables'],
+    ])('%s', async (_, options, appwriteType, hint) => {
+      const lines: string[] = [];
+      const once = store({ ...options, logger: createLogger((line) => lines.push(line)) });
+      const refused = { type: 'appwrite_error', status: 502 };
+      await expect(once.claim('scope', start + minute)).rejects.toMatchObject(refused);
+      await expect(once.purgeExpired()).rejects.toMatchObject(refused);
+      expect(lines).toHaveLength(2);
+      for (const line of lines) {
+        expect(line).toMatch(new RegExp(`^appwrite_rejected_request operation="tablesDB\\.\\w+" status=\\d+ appwriteType="${appwriteType}" hint=".*${hint}.*"$`));
+      }
+    });
+
+    it('a key that can write but not read: a replay cannot be told from a first claim', async () => {
+      const writeOnly = await startWriteOnlyDouble(start);
+      try {
+        const once = createAppwriteOnceStore(writeOnly.connection, { logger: silentLogger, clock: { now: () => start } });
+        expect(await once.claim('write-only', start + minute)).toBe(true);
+        await expect(once.claim('write-only', start + minute)).rejects.toMatchObject({ type: 'appwrite_error', status: 502 });
+      } finally {
+        await writeOnly.close();
+      }
     });
   });
 });

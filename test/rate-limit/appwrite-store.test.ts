@@ -1,7 +1,7 @@
 // The Appwrite store against the embedded Appwrite double over real HTTP on 127.0.0.1.
 import type { Server as HttpServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, silentLogger } from '../../shared/log.js';
+import { createLogger, silentLogger, type Logger } from '../../shared/log.js';
 import { createAppwriteStore, rateLimitRowId } from '../../shared/rate-limit/appwrite-store.js';
 import { RATE_LIMIT_DATABASE_ID as databaseId, RATE_LIMIT_TABLE_ID as tableId } from '../../shared/rate-limit/appwrite-table.js';
 import { expectExactlyLimitAllowed } from './helpers.js';
@@ -16,9 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => double.close());
 
-function store(options: { apiKey?: string; tableId?: string } = {}) {
+function store(options: { apiKey?: string; tableId?: string; logger?: Logger } = {}) {
   return createAppwriteStore(double.connection(options.apiKey), {
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     clock: double.clock,
     ...(options.tableId ? { tableId: options.tableId } : {}),
   });
@@ -145,11 +145,24 @@ describe('Appwrite store', () => {
         await close(server);
       }
     });
+  });
 
-    it('when the key lacks rows.write or the table does not exist', async () => {
-      await expect(store({ apiKey: READ_ONLY_KEY }).consume('scope', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable' });
-      await expect(store({ apiKey: 'unknown-key' }).consume('scope', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable' });
-      await expect(store({ tableId: 'missing_table' }).consume('scope', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable' });
+  describe('a refusal is the function misconfigured: 502 appwrite_error, and the log says what to fix', () => {
+    it.each([
+      ['a key without rows.write', { apiKey: READ_ONLY_KEY }, 'general_unauthorized_scope', 'the function needs rows.read and rows.write'],
+      ['a key the project does not know', { apiKey: 'unknown-key' }, 'user_unauthorized', 'APPWRITE_API_KEY'],
+      ['a missing table', { tableId: 'missing_table' }, 'table_not_found', 'appwrite push tables'],
+    ])('%s', async (_, options, appwriteType, hint) => {
+      const lines: string[] = [];
+      const rateLimits = store({ ...options, logger: createLogger((line) => lines.push(line)) });
+      const refused = { type: 'appwrite_error', status: 502 };
+      await expect(rateLimits.consume('scope', rule)).rejects.toMatchObject(refused);
+      await expect(rateLimits.reset('scope', rule)).rejects.toMatchObject(refused);
+      await expect(rateLimits.purgeExpired()).rejects.toMatchObject(refused);
+      expect(lines).toHaveLength(3);
+      for (const line of lines) {
+        expect(line).toMatch(new RegExp(`^appwrite_rejected_request operation="tablesDB\\.\\w+" status=\\d+ appwriteType="${appwriteType}" hint=".*${hint}.*"$`));
+      }
     });
   });
 });
