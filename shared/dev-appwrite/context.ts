@@ -18,6 +18,22 @@ export interface PasswordHashOptions {
   parallelism: number;
 }
 
+/**
+ * A project's password policies (Appwrite's `auths` settings, set in the console), applied by
+ * `users.create` and `users.updatePassword`. Appwrite enables none by default, nor does the double.
+ */
+export interface PasswordPolicies {
+  /** Refuse the user's last n passwords, 0 to 20 (0: off): 400 `password_recently_used`. */
+  passwordHistory?: number;
+  /** Refuse passwords containing the user's ID, name, email, email local part or phone: 400 `password_personal_data`. */
+  personalDataCheck?: boolean;
+  /**
+   * Refuse exactly these passwords, as Appwrite refuses the 10,000 common ones it bundles: 400
+   * `general_argument_invalid` on the `password` parameter.
+   */
+  passwordDictionary?: readonly string[];
+}
+
 /** Options of `createDevAppwrite`. */
 export interface DevAppwriteOptions {
   /** The one project the double serves; requests naming another get 404 `project_not_found`. */
@@ -28,6 +44,8 @@ export interface DevAppwriteOptions {
   clock?: Clock;
   /** argon2id costs. Default: Appwrite's (65536 KiB, 4 passes, 3 lanes). Tests pass cheaper ones. */
   passwordHashOptions?: PasswordHashOptions;
+  /** The project's password policies. Default: none, as in a new Appwrite project. */
+  passwordPolicies?: PasswordPolicies;
 }
 
 /** Who is calling, after the project's key or the request's session was checked. */
@@ -60,6 +78,7 @@ export interface DevAppwriteContext {
   apiKeys: ReadonlyMap<string, readonly string[]>;
   clock: Clock;
   passwordHashOptions: PasswordHashOptions;
+  passwordPolicies: { passwordHistory: number; personalDataCheck: boolean; passwordDictionary: ReadonlySet<string> };
   store: DevAppwriteStore;
 }
 

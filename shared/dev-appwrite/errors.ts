@@ -31,6 +31,14 @@ export const appwriteErrors = {
   user_blocked: [403, 'The current user has been blocked.'],
   user_session_already_exists: [401, 'Creation of a session is prohibited when a session is active.'],
   user_session_not_found: [404, 'The current user session could not be found.'],
+  password_recently_used: [
+    400,
+    'The password you are trying to use is similar to your previous password. For your security, please choose a different password and try again.',
+  ],
+  password_personal_data: [
+    400,
+    'The password you are trying to use contains references to your name, email, phone or userID. For your security, please choose a different password and try again.',
+  ],
   database_not_found: [404, 'Database not found.'],
   table_not_found: [404, 'Table with the requested ID could not be found.'],
   row_not_found: [404, 'Row with the requested ID could not be found.'],

@@ -19,7 +19,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { systemClock } from '../clock.js';
 import { registerAccountRoutes } from './account.js';
-import type { DevAppwriteContext, DevAppwriteOptions, DevEnv, RouteModule } from './context.js';
+import type { DevAppwriteContext, DevAppwriteOptions, DevEnv, PasswordPolicies, RouteModule } from './context.js';
 import { AppwriteError } from './errors.js';
 import { registerMessagingRoutes } from './messaging.js';
 import { appwritePasswordHashOptions } from './passwords.js';
@@ -28,11 +28,14 @@ import { registerTablesDbRoutes } from './tablesdb.js';
 import { registerTokenRoutes } from './tokens.js';
 import { registerUserRoutes } from './users.js';
 
-export type { Caller, DevAppwriteContext, DevAppwriteOptions, DevEnv, PasswordHashOptions, RequestAuth, RouteModule } from './context.js';
+export type { Caller, DevAppwriteContext, DevAppwriteOptions, DevEnv, PasswordHashOptions, PasswordPolicies, RequestAuth, RouteModule } from './context.js';
 export { APPWRITE_VERSION, AppwriteError, type AppwriteErrorBody, type AppwriteErrorType } from './errors.js';
 export { appwritePasswordHashOptions } from './passwords.js';
 export { Outbox, OUTBOX_LIMIT, type OutboxEntry } from './outbox.js';
 export { DevAppwriteStore, type MessageRecord, type MessageStatus } from './store.js';
+
+/** Appwrite's `APP_LIMIT_USER_PASSWORD_HISTORY`: the longest password history a project may keep. */
+const MAX_PASSWORD_HISTORY = 20;
 
 /** Every route module of the double. Adding an API is one more entry here. */
 const routeModules: readonly RouteModule[] = [
@@ -67,6 +70,7 @@ export function createDevAppwrite(options: DevAppwriteOptions): DevAppwrite {
     apiKeys: new Map(Object.entries(options.apiKeys)),
     clock: options.clock ?? systemClock,
     passwordHashOptions: options.passwordHashOptions ?? appwritePasswordHashOptions,
+    passwordPolicies: passwordPolicies(options.passwordPolicies ?? {}),
     store,
   };
 
@@ -98,4 +102,16 @@ export function createDevAppwrite(options: DevAppwriteOptions): DevAppwrite {
     return c.json(new AppwriteError('general_unknown').toBody(), 500);
   });
   return { app, store };
+}
+
+function passwordPolicies(policies: PasswordPolicies): DevAppwriteContext['passwordPolicies'] {
+  const history = policies.passwordHistory ?? 0;
+  if (!Number.isInteger(history) || history < 0 || history > MAX_PASSWORD_HISTORY) {
+    throw new TypeError(`passwordHistory must be an integer from 0 to ${MAX_PASSWORD_HISTORY}.`);
+  }
+  return {
+    passwordHistory: history,
+    personalDataCheck: policies.personalDataCheck ?? false,
+    passwordDictionary: new Set(policies.passwordDictionary ?? []),
+  };
 }

@@ -41,6 +41,8 @@ export interface UserRecord {
   phone: string | null;
   /** The PHC hash string, or `null` when the user has no password. */
   password: string | null;
+  /** The last hashes the password history policy remembers, newest last; never in a response. */
+  passwordHistory: string[];
   hash: 'argon2';
   hashOptions: Argon2HashOptions;
   registration: number;

@@ -2,6 +2,8 @@
  * The Users API of the embedded Appwrite double (`/v1/users...`): create, get, list, delete and
  * the per-field updates the kit uses. Server-side only: every route needs an API key with
  * `users.read` or `users.write`, and answers with the `User` model including the password hash.
+ * Creating a user and setting a password apply the project's password policies
+ * (`password-policies.ts`).
  *
  * @module
  */
@@ -11,6 +13,7 @@ import type { DevAppwriteContext, DevEnv, RouteModule } from './context.js';
 import { AppwriteError } from './errors.js';
 import { userModel } from './models.js';
 import * as param from './params.js';
+import { checkedPassword, checkPersonalData, nextPasswordHistory } from './password-policies.js';
 import { argon2HashOptions, hashPassword } from './passwords.js';
 import { applyQueries, parseQueries } from './queries.js';
 import { uniqueId } from './secrets.js';
@@ -109,15 +112,19 @@ export const registerUserRoutes: RouteModule = (app, ctx) => {
 
   app.patch('/v1/users/:userId/password', write, async (c) => {
     const raw = param.required(await param.readParams(c), 'password');
-    loadUser(ctx, c);
-    // An empty password removes it, as in Appwrite; anything else must pass the length rule.
-    const phc = raw === '' ? null : await hashPassword(param.password(raw, 'password'), ctx.passwordHashOptions);
+    // An empty password removes it, as in Appwrite; anything else must pass the parameter's validators.
+    const plaintext = raw === '' ? '' : checkedPassword(ctx, raw);
+    const user = loadUser(ctx, c);
+    checkPersonalData(ctx, plaintext, user, { allowEmpty: false });
+    const phc = plaintext === '' ? null : await hashPassword(plaintext, ctx.passwordHashOptions);
+    const history = phc === null ? user.passwordHistory : await nextPasswordHistory(ctx, user.passwordHistory, plaintext, phc);
     return c.json(
       present(
-        update(ctx, c, (user) => {
-          user.password = phc;
-          user.hashOptions = argon2HashOptions(ctx.passwordHashOptions);
-          user.passwordUpdate = ctx.clock.now();
+        update(ctx, c, (target) => {
+          target.password = phc;
+          target.passwordHistory = history;
+          target.hashOptions = argon2HashOptions(ctx.passwordHashOptions);
+          target.passwordUpdate = ctx.clock.now();
         }),
       ),
     );
@@ -151,8 +158,9 @@ async function createUser(ctx: DevAppwriteContext, params: param.Params): Promis
   const email = isEmpty(params.email) ? null : param.email(params.email, 'email');
   const phone = isEmpty(params.phone) ? null : param.phone(params.phone, 'phone');
   const name = isEmpty(params.name) ? '' : param.text(params.name, 'name', 128);
-  const plaintext = isEmpty(params.password) ? null : param.password(params.password, 'password');
+  const plaintext = isEmpty(params.password) ? null : checkedPassword(ctx, params.password);
   const id = requestedId === 'unique()' ? uniqueId(now) : requestedId;
+  checkPersonalData(ctx, plaintext ?? '', { id, email, name, phone }, { allowEmpty: true });
   assertAvailable(ctx, { id, email, phone });
 
   const passwordHash = plaintext === null ? null : await hashPassword(plaintext, ctx.passwordHashOptions);
@@ -166,6 +174,7 @@ async function createUser(ctx: DevAppwriteContext, params: param.Params): Promis
     email,
     phone,
     password: passwordHash,
+    passwordHistory: passwordHash !== null && ctx.passwordPolicies.passwordHistory > 0 ? [passwordHash] : [],
     hash: 'argon2',
     hashOptions: argon2HashOptions(ctx.passwordHashOptions),
     registration: now,

@@ -7,7 +7,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Client, Messaging, Users } from 'node-appwrite';
-import { createDevAppwrite, type DevAppwriteStore, type PasswordHashOptions } from '../../shared/dev-appwrite/index.js';
+import { createDevAppwrite, type DevAppwriteStore, type PasswordHashOptions, type PasswordPolicies } from '../../shared/dev-appwrite/index.js';
 import { manualClock, type ManualClock } from '../helpers/clock.js';
 
 export const PROJECT_ID = 'kit-test';
@@ -38,23 +38,32 @@ export interface RunningDevAppwrite {
   close(): Promise<void>;
 }
 
+/** Options of {@link startDevAppwrite}. */
+export interface StartDevAppwriteOptions {
+  /** argon2 costs: cheap by default, `'appwrite-default'` for Appwrite's own. */
+  hashing?: PasswordHashOptions | 'appwrite-default';
+  /** The project's password policies (history, personal data, dictionary); none by default, as in Appwrite. */
+  passwordPolicies?: PasswordPolicies;
+}
+
 /**
  * Serves a fresh double on `127.0.0.1` and an OS-chosen port, hashing cheaply unless asked for
  * Appwrite's default argon2 costs.
  *
  * @example
  * ```ts
- * const dev = await startDevAppwrite();
+ * const dev = await startDevAppwrite({ passwordPolicies: { passwordHistory: 3 } });
  * afterAll(() => dev.close());
  * ```
  */
-export async function startDevAppwrite(options: { hashing?: PasswordHashOptions | 'appwrite-default' } = {}): Promise<RunningDevAppwrite> {
+export async function startDevAppwrite(options: StartDevAppwriteOptions = {}): Promise<RunningDevAppwrite> {
   const clock = manualClock(START_MS);
   const { app, store } = createDevAppwrite({
     projectId: PROJECT_ID,
     apiKeys: { [SERVER_KEY]: ['users.read', 'users.write', 'sessions.write', 'messages.read', 'messages.write'], [READ_ONLY_KEY]: ['users.read'] },
     clock,
     passwordHashOptions: options.hashing === 'appwrite-default' ? undefined : (options.hashing ?? CHEAP_HASHING),
+    passwordPolicies: options.passwordPolicies,
   });
   const server: ServerType = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
