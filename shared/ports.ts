@@ -67,8 +67,9 @@ const outboundSchema = z.object({
 /**
  * The platform `fetch` with a deadline (`OUTBOUND_TIMEOUT_MS`) and redirects refused: a vendor
  * that redirects is misconfigured, and following one would let a response steer the kit's requests.
- * A timeout rejects with a `TimeoutError` DOMException; callers turn any rejection into their own
- * fail-closed error. Tests point vendors at loopback servers through their URL settings.
+ * A timeout rejects with a `TimeoutError` DOMException, a redirect with a `TypeError`; callers turn
+ * any rejection into their own fail-closed error. Tests point vendors at loopback servers through
+ * their URL settings.
  *
  * @example
  * ```ts
@@ -79,9 +80,16 @@ const outboundSchema = z.object({
 export const fetchPort = definePort<OutboundFetch>((runtime) => {
   const { OUTBOUND_TIMEOUT_MS } = parseConfig(outboundSchema, runtime.env);
   const platformFetch = runtime.fetch;
-  return (url, init = {}) => {
+  return async (url, init = {}) => {
     const deadline = AbortSignal.timeout(OUTBOUND_TIMEOUT_MS);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    return platformFetch(url, { redirect: 'error', ...init, signal });
+    // `manual`, then refuse any 3xx: workerd throws on `redirect: 'error'` ("use manual and check
+    // the response status code"), which failed every vendor call on Workers.
+    const response = await platformFetch(url, { ...init, redirect: 'manual', signal });
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+      await response.body?.cancel();
+      throw new TypeError(`Refused a ${response.status} redirect: call the vendor at its final URL.`);
+    }
+    return response;
   };
 });

@@ -5,8 +5,11 @@
 //
 // npm start serves on the example's port (3000) on 127.0.0.1: a developer's own npm start, or
 // anything else on that port, must be stopped first.
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { systemClock } from '../../shared/clock.js';
+import { startCaptchaVendor } from '../helpers/captcha-vendor.js';
 import { DEV_VARS_EXAMPLE, readDevVarsExample } from '../helpers/dotenv.js';
 import { startNpmStart } from '../helpers/npm-start.js';
 
@@ -18,6 +21,12 @@ declare module 'vitest' {
     appwriteEndpoint: string;
     appwriteProjectId: string;
     appwriteApiKey: string;
+    /**
+     * The loopback fake of Cloudflare Turnstile's siteverify (`test/helpers/captcha-vendor.ts`), for
+     * Workers configured with `CAPTCHA_PROVIDER=turnstile`. workerd cannot call the fake's `solve`,
+     * so `solveUrl` answers a fresh token to any request, as a browser widget would hand one over.
+     */
+    turnstile: { siteverifyUrl: string; secret: string; solveUrl: string };
   }
 }
 
@@ -64,5 +73,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('appwriteProjectId', devVars['APPWRITE_PROJECT_ID']!);
   project.provide('appwriteApiKey', devVars['APPWRITE_API_KEY']!);
 
-  return () => server.stop();
+  const vendor = await startCaptchaVendor({ clock: systemClock });
+  // `/redirect` answers a 302 instead, for the test that outbound calls never follow one.
+  const solver = createHttpServer((request, response) =>
+    request.url === '/redirect'
+      ? void response.writeHead(302, { location: '/' }).end()
+      : void response.writeHead(200, { 'content-type': 'text/plain' }).end(vendor.solve('turnstile')),
+  );
+  await new Promise<void>((resolve) => solver.listen(0, host, resolve));
+  project.provide('turnstile', {
+    siteverifyUrl: vendor.url('turnstile'),
+    secret: vendor.secret('turnstile'),
+    solveUrl: `http://${host}:${(solver.address() as AddressInfo).port}/`,
+  });
+
+  return async () => {
+    solver.closeAllConnections();
+    await new Promise<void>((resolve) => solver.close(() => resolve()));
+    await vendor.close();
+    await server.stop();
+  };
 }
