@@ -55,7 +55,7 @@ async function exchangeToken(ctx: DevAppwriteContext, c: Context<DevEnv>): Promi
   // Appwrite leaves the placeholder in the key when the parameter is empty.
   const abuseKey = `ip:${auth.ip},userId:${typeof params.userId === 'string' && params.userId !== '' ? params.userId : '{param-userId}'}`;
   // API keys are exempt from abuse limits in Appwrite.
-  if (auth.caller.kind !== 'key') enforceAbuseLimit(c, ctx.store, abuseKey, tokenExchangeAbuseRule, now);
+  if (auth.caller.kind !== 'key') enforceAbuseLimit(c, ctx, abuseKey, tokenExchangeAbuseRule);
   if (auth.caller.kind === 'user') throw new AppwriteError('user_session_already_exists');
 
   const userId = param.customId(param.required(params, 'userId'), 'userId');

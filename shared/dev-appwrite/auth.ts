@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isIP } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Caller, DevAppwriteContext, DevEnv, RequestAuth } from './context.js';
 import { AppwriteError } from './errors.js';
@@ -77,7 +78,7 @@ export function requireScope(ctx: DevAppwriteContext, scope: string): Middleware
  */
 export function resolveAuth(c: Context, ctx: DevAppwriteContext): RequestAuth {
   const project = resolveProject(c, ctx);
-  const ip = clientIp(c);
+  const ip = clientIp(c, ctx.trustedHeaders);
   const key = c.req.header('x-appwrite-key');
   if (key) {
     const keyScopes = project === 'project' ? ctx.apiKeys.get(key) : undefined;
@@ -136,12 +137,15 @@ function touchAccessedAt(ctx: DevAppwriteContext, user: { accessedAt: number | n
 }
 
 /**
- * The client IP as Appwrite derives it: the first `X-Forwarded-For` hop (Appwrite's default trusted
- * header), else the socket's address when served by `@hono/node-server`, else `unknown`.
+ * The client IP as Appwrite derives it (utopia-php/http `Request::getIP`): the leftmost entry of the
+ * first trusted header whose leftmost entry is a valid address, else the socket's address when
+ * served by `@hono/node-server`, else `unknown`. No header is trusted unless configured.
  */
-function clientIp(c: Context): string {
-  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-  if (forwarded) return forwarded;
+function clientIp(c: Context, trustedHeaders: readonly string[]): string {
+  for (const name of trustedHeaders) {
+    const leftmost = c.req.header(name)?.split(',')[0]?.trim() ?? '';
+    if (isIP(leftmost) !== 0) return leftmost;
+  }
   const env: unknown = c.env;
   if (typeof env === 'object' && env !== null && 'incoming' in env) {
     const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } }).incoming;

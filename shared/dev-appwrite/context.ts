@@ -7,6 +7,7 @@
 import type { Hono } from 'hono';
 import type { Clock } from '../clock.js';
 import type { DevAppwriteStore, SessionRecord, UserRecord } from './store.js';
+import type { DoubleDatabaseSpec, DoubleTableSpec } from './tablesdb.js';
 
 /** argon2id cost parameters for hashing plaintext passwords. */
 export interface PasswordHashOptions {
@@ -46,6 +47,22 @@ export interface DevAppwriteOptions {
   passwordHashOptions?: PasswordHashOptions;
   /** The project's password policies. Default: none, as in a new Appwrite project. */
   passwordPolicies?: PasswordPolicies;
+  /**
+   * Browser origins allowed to call it, like an Appwrite project's platforms: `scheme://host[:port]`,
+   * or `scheme://host:*` for every port. Others get no `Access-Control-Allow-Origin`, and their
+   * requests without an API key 403 `general_unknown_origin`. Default: none.
+   */
+  corsOrigins?: readonly string[];
+  /**
+   * Headers to take the client's address from, first valid one wins (Appwrite's
+   * `_APP_TRUSTED_HEADERS`, which trusts `x-forwarded-for` behind its own proxy). Default: none, the
+   * socket's address: with no proxy in front of the double, any client could write these headers.
+   */
+  trustedHeaders?: readonly string[];
+  /** Most abuse counters kept at once (see `abuse.ts`). Default: `DEFAULT_MAX_ABUSE_COUNTERS`. */
+  maxAbuseCounters?: number;
+  /** The TablesDB databases and tables it serves, as `appwrite.json` declares them. Default: the kit's own. */
+  tables?: { databases: readonly DoubleDatabaseSpec[]; tables: readonly DoubleTableSpec[] };
 }
 
 /** Who is calling, after the project's key or the request's session was checked. */
@@ -62,7 +79,7 @@ export interface RequestAuth {
   /** Appwrite's role: `apps` for keys, `users` for sessions, `guests` otherwise. */
   role: 'apps' | 'users' | 'guests';
   scopes: ReadonlySet<string>;
-  /** The client's IP as Appwrite would see it (first `X-Forwarded-For` hop, else the socket). */
+  /** The client's IP as Appwrite would see it: from a trusted header if configured, else the socket. */
   ip: string;
 }
 
@@ -79,6 +96,10 @@ export interface DevAppwriteContext {
   clock: Clock;
   passwordHashOptions: PasswordHashOptions;
   passwordPolicies: { passwordHistory: number; personalDataCheck: boolean; passwordDictionary: ReadonlySet<string> };
+  /** Lower-case header names, in the order they are tried. */
+  trustedHeaders: readonly string[];
+  maxAbuseCounters: number;
+  tables: { databases: readonly DoubleDatabaseSpec[]; tables: readonly DoubleTableSpec[] };
   store: DevAppwriteStore;
 }
 

@@ -17,6 +17,10 @@ export const appwriteErrors = {
   general_query_invalid: [400, "The query's syntax is invalid. Please check the query and try again."],
   general_unauthorized_scope: [401, 'The current user or API key does not have the required scopes to access the requested resource.'],
   general_rate_limit_exceeded: [429, 'Rate limit for the current endpoint has been exceeded. Please try again after some time.'],
+  general_unknown_origin: [
+    403,
+    'The request originated from an unknown origin. If you trust this domain, please list it as a trusted platform in the Appwrite console.',
+  ],
   project_not_found: [
     404,
     'Project with the requested ID could not be found. Please check the value of the X-Appwrite-Project header to ensure the correct project ID is being used.',

@@ -112,6 +112,8 @@ export interface MessageRecord {
 export interface AbuseCounter {
   /** Start of the window in seconds since the epoch. */
   windowStart: number;
+  /** End of the window in seconds since the epoch: from then on the counter can be forgotten. */
+  windowEnd: number;
   hits: number;
 }
 
@@ -135,7 +137,7 @@ export class DevAppwriteStore {
   readonly messages = new Map<string, MessageRecord>();
   /** What the messaging routes "delivered", newest last; see `Outbox`. */
   readonly outbox = new Outbox();
-  /** Abuse counters by Appwrite's abuse key (e.g. `ip:1.2.3.4,userId:alice`). */
+  /** Abuse counters by Appwrite's abuse key (e.g. `ip:1.2.3.4,userId:alice`); bounded, see `abuse.ts`. */
   readonly abuse = new Map<string, AbuseCounter>();
   private readonly moduleStates = new Map<string, unknown>();
 

@@ -3,11 +3,18 @@
  *
  * | route | scope | Appwrite 1.9 behaviour imitated |
  * |---|---|---|
- * | `POST /v1/tablesdb/:db/tables/:table/rows` | `rows.write` | 201 row; 400 `row_invalid_structure`; 409 `row_already_exists` |
- * | `GET …/rows/:rowId` | `rows.read` | 200 row; 404 `row_not_found` |
- * | `PATCH …/rows/:rowId/:column/increment` | `rows.write` | 200 row; 404 `column_not_found` for a missing column **or a missing row**; 400 `column_limit_exceeded` when `current + value > max` |
- * | `DELETE …/rows/:rowId` | `rows.write` | 204; 404 `row_not_found` |
- * | `DELETE …/rows` (bulk, by query) | `rows.write` | 200 `{ total, rows }` of the deleted rows |
+ * | `POST /v1/tablesdb/:db/tables/:table/rows` | `rows.write` | 201 row; 400 `row_invalid_structure`; 401 `user_unauthorized` without `create` permission; 409 `row_already_exists` |
+ * | `GET …/rows/:rowId` | `rows.read` | 200 row; 404 `row_not_found`, also for a row the caller may not read |
+ * | `PATCH …/rows/:rowId/:column/increment` | `rows.write` | 200 row; 404 `column_not_found` for a missing column **or a missing row**; 401 `user_unauthorized` without `update` permission; 400 `column_limit_exceeded` when `current + value > max` |
+ * | `DELETE …/rows/:rowId` | `rows.write` | 204; 404 `row_not_found`; 401 `user_unauthorized` without `delete` permission |
+ * | `DELETE …/rows` (bulk, by query) | `rows.write` | 200 `{ total, rows }` of the deleted rows; API keys only (below) |
+ *
+ * Permissions are Appwrite's (see `permissions.ts`): an API key may do anything; anyone else needs a
+ * role the table's `$permissions` grant, or, when the table has `rowSecurity`, one the row's grant
+ * (creation looks at the table only). The kit's tables declare no permissions, so guests and
+ * signed-in users can neither read nor touch them, as in Appwrite. Bulk delete reads the database
+ * without skipping authorization, and a database carries no permissions, so any caller without a
+ * key gets 404 `database_not_found` there (`Documents/Bulk/Delete.php`).
  *
  * Unknown databases and tables answer 404 `database_not_found` / `table_not_found`. The error types
  * and their mapping follow Appwrite's `src/Appwrite/Extend/Exception.php` and the TablesDB actions
@@ -18,8 +25,9 @@
  * Each route decides and writes without an `await` in between, so concurrent requests are
  * serialised by the event loop: the double is atomic in-process, as Appwrite's row lock is.
  *
- * The double knows only the tables it was given: by default the kit's own, as declared for
- * `appwrite.json` in `shared/rate-limit/appwrite-table.ts` and `shared/once/appwrite-table.ts`.
+ * The double knows only the tables it was given (`tables` of `createDevAppwrite`): by default the
+ * kit's own, as declared for `appwrite.json` in `shared/rate-limit/appwrite-table.ts` and
+ * `shared/once/appwrite-table.ts`.
  *
  * @module
  */
@@ -28,10 +36,11 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { onceTableSpec } from '../once/appwrite-table.js';
 import { rateLimitDatabaseSpec, rateLimitTableSpec } from '../rate-limit/appwrite-table.js';
 import { requireScope } from './auth.js';
-import type { DevAppwriteContext, RouteModule } from './context.js';
+import type { Caller, DevAppwriteContext, DevEnv, RouteModule } from './context.js';
 import { AppwriteError } from './errors.js';
 import { appwriteDate } from './models.js';
 import * as param from './params.js';
+import { allows, callerRoles, rolesGranted } from './permissions.js';
 import { uniqueId } from './secrets.js';
 
 /** A column as the Appwrite CLI config declares it (the fields the double enforces). */
@@ -49,6 +58,10 @@ export interface DoubleColumnSpec {
 /** A table as the Appwrite CLI config declares it. */
 export interface DoubleTableSpec {
   readonly $id: string;
+  /** Table-level permissions, e.g. `['read("users")']`; none means API keys only. */
+  readonly $permissions: readonly string[];
+  /** Whether rows' own permissions count too (Appwrite's `rowSecurity`, `documentSecurity` underneath). */
+  readonly rowSecurity: boolean;
   readonly databaseId: string;
   readonly name: string;
   readonly columns: readonly DoubleColumnSpec[];
@@ -97,7 +110,7 @@ export function createTablesDbRoutes(
       database.set(table.$id, { spec: table, rows: new Map(), nextSequence: 1 });
     }
 
-    const tableOf = (c: Context): TableState => {
+    const tableOf = (c: Context<DevEnv>): TableState => {
       const databaseId = param.uid(c.req.param('databaseId'), 'databaseId');
       const tableId = param.uid(c.req.param('tableId'), 'tableId');
       const database = state.get(databaseId);
@@ -115,7 +128,11 @@ export function createTablesDbRoutes(
         if (params.rows !== undefined) throw new AppwriteError('general_argument_invalid', 'The double does not implement bulk row creation.');
         let rowId = param.customId(param.required(params, 'rowId'), 'rowId');
         const data = param.assoc(param.required(params, 'data'), 'data');
-        const permissions = permissionList(params.permissions);
+        const { caller } = c.get('auth');
+        const permissions = rowPermissions(caller, permissionList(params.permissions));
+        if (!allows(caller, 'create', [table.spec.$permissions])) {
+          throw new AppwriteError('user_unauthorized', refusal(caller, 'create', table.spec.$permissions));
+        }
         const values = validateRow(table.spec, data);
 
         const now = ctx.clock.now();
@@ -131,7 +148,8 @@ export function createTablesDbRoutes(
       respond(c, async () => {
         const table = tableOf(c);
         const row = table.rows.get(param.uid(c.req.param('rowId'), 'rowId'));
-        if (!row) throw new AppwriteError('row_not_found');
+        // A row the caller may not read is one it cannot tell from a missing one.
+        if (!row || !allows(c.get('auth').caller, 'read', applicable(table, row))) throw new AppwriteError('row_not_found');
         return [rowModel(table, row), 200];
       }),
     );
@@ -154,6 +172,7 @@ export function createTablesDbRoutes(
         }
         const row = table.rows.get(rowId);
         if (!row) throw new AppwriteError('column_not_found');
+        if (!allows(c.get('auth').caller, 'update', applicable(table, row))) throw new AppwriteError('user_unauthorized');
         const current = typeof row.data[columnKey] === 'number' ? (row.data[columnKey] as number) : 0;
         if (max !== null && current + value > max) {
           throw new AppwriteError('column_limit_exceeded', `tablesDB "${columnKey}" has reached the maximum value of ${max}`);
@@ -167,8 +186,10 @@ export function createTablesDbRoutes(
     app.delete(`${rowsPath}/:rowId`, requireScope(ctx, 'rows.write'), (c) =>
       respond(c, async () => {
         const table = tableOf(c);
-        const rowId = param.uid(c.req.param('rowId'), 'rowId');
-        if (!table.rows.delete(rowId)) throw new AppwriteError('row_not_found');
+        const row = table.rows.get(param.uid(c.req.param('rowId'), 'rowId'));
+        if (!row) throw new AppwriteError('row_not_found');
+        if (!allows(c.get('auth').caller, 'delete', applicable(table, row))) throw new AppwriteError('user_unauthorized');
+        table.rows.delete(row.id);
         return [null, 204];
       }),
     );
@@ -176,6 +197,10 @@ export function createTablesDbRoutes(
     app.delete(rowsPath, requireScope(ctx, 'rows.write'), (c) =>
       respond(c, async () => {
         const params = await readDeleteParams(c);
+        if (c.get('auth').caller.kind !== 'key') {
+          const databaseId = param.uid(c.req.param('databaseId'), 'databaseId');
+          throw new AppwriteError('database_not_found', `Database with the requested ID '${databaseId}' could not be found.`);
+        }
         const table = tableOf(c);
         const filter = parseRowQueries(table.spec, params.queries);
         const deleted = [...table.rows.values()].filter(filter);
@@ -187,8 +212,21 @@ export function createTablesDbRoutes(
 }
 
 /**
- * The TablesDB route module with the kit's own declared tables (today: the rate-limit counters and
- * the once-store records).
+ * The kit's own declared databases and tables (today: the rate-limit counters and the once-store
+ * records), which the double serves unless given others.
+ *
+ * @example
+ * ```ts
+ * createDevAppwrite({ projectId, apiKeys, tables: { ...kitTables, tables: [...kitTables.tables, notesTable] } });
+ * ```
+ */
+export const kitTables: { databases: readonly DoubleDatabaseSpec[]; tables: readonly DoubleTableSpec[] } = {
+  databases: [rateLimitDatabaseSpec],
+  tables: [rateLimitTableSpec, onceTableSpec],
+};
+
+/**
+ * The TablesDB route module with the tables the double was given (`kitTables` by default).
  *
  * @example
  * ```ts
@@ -196,7 +234,7 @@ export function createTablesDbRoutes(
  * ```
  */
 export const registerTablesDbRoutes: RouteModule = (app, ctx: DevAppwriteContext) =>
-  createTablesDbRoutes([rateLimitDatabaseSpec], [rateLimitTableSpec, onceTableSpec])(app, ctx);
+  createTablesDbRoutes(ctx.tables.databases, ctx.tables.tables)(app, ctx);
 
 /** Runs a route body; its `AppwriteError`s reach the app's error handler, which answers in Appwrite's shape. */
 async function respond(c: Context, body: () => Promise<[unknown, number]>): Promise<Response> {
@@ -228,10 +266,47 @@ function numeric(value: unknown, name: string): number {
   throw new AppwriteError('general_argument_invalid', `Invalid \`${name}\` param: Value must be a valid number`);
 }
 
-function permissionList(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return [...(value as string[])];
-  throw new AppwriteError('general_argument_invalid', 'Invalid `permissions` param: Permissions must be an array of strings.');
+/** The `permissions` parameter: `null` when absent, else read/update/delete/write permission strings. */
+function permissionList(value: unknown): string[] | null {
+  if (value === undefined || value === null) return null;
+  const valid =
+    Array.isArray(value) &&
+    value.every((entry) => typeof entry === 'string' && !entry.startsWith('create(') && rolesGranted([entry], 'read') !== null);
+  if (valid) return [...(value as string[])];
+  throw new AppwriteError(
+    'general_argument_invalid',
+    'Invalid `permissions` param: Permissions must be an array of strings such as read("any"), of type read, update, delete or write.',
+  );
+}
+
+/**
+ * The permissions a new row gets, as Appwrite's row creation decides them: a signed-in user's own
+ * read, update and delete when none were asked for, nothing for a guest or a key; and a caller
+ * without a key may grant only roles it holds (401 `user_unauthorized`).
+ */
+function rowPermissions(caller: Caller, requested: string[] | null): string[] {
+  if (requested === null) {
+    return caller.kind === 'user' ? ['read', 'update', 'delete'].map((action) => `${action}("user:${caller.user.id}")`) : [];
+  }
+  if (caller.kind === 'key') return requested;
+  const held = callerRoles(caller);
+  const granted = (['read', 'update', 'delete'] as const).flatMap((action) => rolesGranted(requested, action) ?? []);
+  if (granted.some((role) => !held.includes(role))) {
+    throw new AppwriteError('user_unauthorized', `Permissions must be one of: (${held.join(', ')})`);
+  }
+  return requested;
+}
+
+/** The permission lists that decide an action on an existing row. */
+function applicable(table: TableState, row: RowRecord): (readonly string[])[] {
+  return table.spec.rowSecurity ? [table.spec.$permissions, row.permissions] : [table.spec.$permissions];
+}
+
+/** utopia-php/database `Authorization`'s description of a refusal, which Appwrite puts in the message. */
+function refusal(caller: Caller, action: 'create', permissions: readonly string[]): string {
+  const roles = rolesGranted(permissions, action) ?? [];
+  if (roles.length === 0) return `No permissions provided for action '${action}'`;
+  return `Missing "${action}" permission for role "${roles.at(-1)}". Only "${JSON.stringify(callerRoles(caller))}" scopes are allowed and "${JSON.stringify(roles)}" was given.`;
 }
 
 /** utopia-php/database's `Structure` validator, for the column types the double supports. */

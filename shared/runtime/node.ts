@@ -11,7 +11,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import { appwriteConnectionSchema, envBool, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
-import { createDevAppwrite, type DevAppwrite, type PasswordHashOptions } from '../dev-appwrite/index.js';
+import { createDevAppwrite, parseOriginPattern, type DevAppwrite, type PasswordHashOptions } from '../dev-appwrite/index.js';
 import type { KitEnv } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
 import { createMemoryOnceStore } from '../once/memory-store.js';
@@ -52,7 +52,26 @@ export const nodeServerSchema = z.object({
   DEV_APPWRITE_API_KEY: z.string().min(16).default(DEV_APPWRITE_API_KEY),
   /** Serve the embedded Appwrite on a non-loopback HOST anyway. It has a published key: never on a shared network. */
   DEV_APPWRITE_ALLOW_REMOTE: envBool(false),
+  /**
+   * Browser origins that may call the embedded Appwrite, like an Appwrite project's platforms:
+   * comma-separated `scheme://host[:port]`, or `scheme://host:*` for every port. The server's own
+   * origin is always allowed.
+   */
+  DEV_APPWRITE_CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:*,http://127.0.0.1:*,http://[::1]:*')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .refine((origins) => origins.every(isOriginPattern), 'must be origins such as http://localhost:5173 or http://localhost:*, comma-separated'),
 });
+
+function isOriginPattern(text: string): boolean {
+  try {
+    parseOriginPattern(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A running server. */
 export interface RunningNodeServer {
@@ -140,6 +159,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
         projectId: EMBEDDED_PROJECT_ID,
         apiKeys: { [devKey]: DEV_APPWRITE_SCOPES },
         passwordHashOptions: options.embeddedPasswordHashOptions,
+        // Its own origin, known before listening except for an OS-chosen port: then any port of its host.
+        corsOrigins: [`http://${settings.HOST.includes(':') ? `[${settings.HOST}]` : settings.HOST}:${settings.PORT || '*'}`, ...settings.DEV_APPWRITE_CORS_ORIGINS],
       })
     : null;
 

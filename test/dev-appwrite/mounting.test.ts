@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createDevAppwrite, DevAppwriteStore } from '../../shared/dev-appwrite/index.js';
 
 function mountedBesideAFunction() {
-  const dev = createDevAppwrite({ projectId: 'kit', apiKeys: { key: ['users.read'] } });
+  const dev = createDevAppwrite({ projectId: 'kit', apiKeys: { key: ['users.read'] }, corsOrigins: ['http://localhost:*'] });
   const parent = new Hono();
   parent.get('/login', (c) => c.text('kit function'));
   parent.route('/', dev.app);

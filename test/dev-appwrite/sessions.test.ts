@@ -298,13 +298,13 @@ describe('the abuse limit on the exchange (10 per hour per IP and userId)', () =
     expect((await exchange(wrong)).status).toBe(429);
   });
 
-  it('counts each IP and userId pair separately', async () => {
+  it('counts each IP and userId pair separately, the IP being the socket’s (a forged X-Forwarded-For is no other client)', async () => {
     await users.create({ userId: 'bob' });
     for (let attempt = 1; attempt <= 10; attempt++) await exchange(wrong);
 
     expect((await exchange(wrong)).status).toBe(429);
     expect((await exchange({ userId: 'bob', secret: 'bad' })).status).toBe(401);
-    expect((await exchange(wrong, { 'x-forwarded-for': '203.0.113.7' })).status).toBe(401);
+    expect((await exchange(wrong, { 'x-forwarded-for': '203.0.113.7' })).status).toBe(429);
   });
 
   it('does not limit API-key callers', async () => {
