@@ -16,8 +16,10 @@ export const errorStatus = {
   invalid_request: 400,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   captcha_invalid: 403,
   rate_limited: 429,
   user_blocked: 403,
@@ -133,7 +135,8 @@ export function statusOf(type: string, catalog?: ErrorCatalog): number | undefin
 }
 
 /**
- * Builds the JSON `Response` for an error type.
+ * Builds the JSON `Response` for an error type: never cached, and `nosniff`, so no browser renders a
+ * message that repeats part of the request as anything but JSON.
  *
  * @example
  * ```ts
@@ -143,6 +146,6 @@ export function statusOf(type: string, catalog?: ErrorCatalog): number | undefin
 export function errorResponse(error: KitError): Response {
   return Response.json(error.toJSON(), {
     status: error.status,
-    headers: { ...error.headers, 'cache-control': 'no-store' },
+    headers: { ...error.headers, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
   });
 }

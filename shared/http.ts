@@ -1,6 +1,6 @@
 /**
  * The base every function's Hono app is built on: one error shape, a body limit, 404 and 405
- * answers, `no-store` caching and JSON body validation with zod.
+ * answers, `no-store` caching, `nosniff` and JSON body validation with zod.
  *
  * @module
  */
@@ -33,8 +33,11 @@ export interface KitEnv {
 /** Options of {@link createFunctionApp}. */
 export interface FunctionAppOptions {
   logger: Logger;
-  /** Largest accepted request body in bytes. Default 16 KiB: login bodies are tiny. */
-  maxBodyBytes?: number;
+  /**
+   * Largest accepted request body in bytes. Default 16 KiB: login bodies are tiny. `null` sets no
+   * limit, for an app that only mounts functions: each applies its own, after its own CORS.
+   */
+  maxBodyBytes?: number | null;
   /**
    * Origins allowed by CORS; `['*']` allows any (safe here: no cookies or ambient credentials).
    * `null` adds no CORS at all, for an app that only mounts functions which answer CORS themselves.
@@ -57,9 +60,13 @@ export function createFunctionApp(options: FunctionAppOptions): Hono<KitEnv> {
 
   app.use(async (c, next) => {
     await next();
-    // Responses may carry token secrets: no cache anywhere may keep them.
+    // Responses may carry token secrets: no cache anywhere may keep them. And a message that repeats
+    // part of the request is JSON to a browser, never a page it might sniff and render.
     c.header('Cache-Control', 'no-store');
+    c.header('X-Content-Type-Options', 'nosniff');
   });
+  // Before anything that can answer (405, 413, 415, 404), so every answer carries the CORS headers
+  // and a browser sees the error rather than a CORS failure.
   if (corsOrigins) {
     app.use(cors({ origin: corsOrigins.includes('*') ? '*' : corsOrigins, allowMethods: ['POST', 'GET', 'OPTIONS'] }));
   }
@@ -74,18 +81,31 @@ export function createFunctionApp(options: FunctionAppOptions): Hono<KitEnv> {
         ),
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => {
-        throw new KitError('payload_too_large', `The request body is larger than ${maxBodyBytes} bytes.`);
-      },
-    }),
-  );
+  if (maxBodyBytes !== null) {
+    app.use(
+      bodyLimit({
+        maxSize: maxBodyBytes,
+        onError: () => {
+          throw new KitError('payload_too_large', `The request body is larger than ${maxBodyBytes} bytes.`);
+        },
+      }),
+    );
+  }
 
-  app.notFound((c) => errorResponse(new KitError('not_found', `No route for ${c.req.method} ${c.req.path}.`)));
+  app.notFound((c) => errorResponse(new KitError('not_found', `No route for ${c.req.method} ${quotablePath(c.req.url)}.`)));
   app.onError((error, c) => toErrorResponse(error, c, logger));
   return app;
+}
+
+const longestQuotedPath = 100;
+
+/**
+ * The path of a URL as an error message may repeat it: percent-encoded as sent (so no control
+ * character or markup a decoded path could hold) and cut to 100 characters.
+ */
+function quotablePath(url: string): string {
+  const path = new URL(url).pathname;
+  return path.length > longestQuotedPath ? `${path.slice(0, longestQuotedPath)}…` : path;
 }
 
 /** Maps anything thrown inside a route to the kit's error shape; unknown errors become a bare 500. */

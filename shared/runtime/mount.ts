@@ -5,6 +5,7 @@
  * @module
  */
 import type { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { ConfigError, type EnvSource } from '../config.js';
 import { errorResponse } from '../errors.js';
 import { createFunctionApp, type KitEnv } from '../http.js';
@@ -33,7 +34,8 @@ export function buildFunctionApp(fn: KitFunction, env: EnvSource, runtime: Runti
 }
 
 /**
- * Mounts every function under its name and adds `GET /health`.
+ * Mounts every function under its name and adds `GET /health`, readable from any web page (CORS
+ * `*`, no credentials: it holds nothing private).
  *
  * @example
  * ```ts
@@ -42,9 +44,12 @@ export function buildFunctionApp(fn: KitFunction, env: EnvSource, runtime: Runti
  * ```
  */
 export function mountFunctions(functions: readonly KitFunction[], env: EnvSource, runtime: RuntimeServices): Hono<KitEnv> {
-  // No CORS here: each function answers it from its own CORS_ALLOWED_ORIGINS.
-  const root = createFunctionApp({ logger: runtime.logger, corsOrigins: null });
+  // No CORS and no body limit here: root middleware runs before a function's own, so a limit here
+  // would answer 413 before the function's CORS (and cap a function that allows more). Each function
+  // applies both itself, its CORS from its own CORS_ALLOWED_ORIGINS.
+  const root = createFunctionApp({ logger: runtime.logger, corsOrigins: null, maxBodyBytes: null });
   for (const fn of functions) root.route(`/${fn.name}`, buildFunctionApp(fn, env, runtime));
+  root.use('/health', cors({ origin: '*', allowMethods: ['GET', 'HEAD'] }));
   // Built after the functions, so it lists what their ports said while building (development providers).
   const notices = 'notices' in runtime ? (runtime.notices as readonly string[]) : [];
   root.get('/health', (c) =>

@@ -6,12 +6,12 @@
  * @module
  */
 import type { AddressInfo } from 'node:net';
-import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import { appwriteConnectionSchema, envBool, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
 import { createDevAppwrite, parseOriginPattern, type DevAppwrite, type PasswordHashOptions } from '../dev-appwrite/index.js';
+import { errorResponse, KitError } from '../errors.js';
 import type { KitEnv } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
 import { createMemoryOnceStore } from '../once/memory-store.js';
@@ -19,6 +19,7 @@ import type { KitFunction } from '../platform.js';
 import { bareClientAddress } from '../rate-limit/keys.js';
 import { createMemoryStore } from '../rate-limit/memory-store.js';
 import { mountFunctions } from './mount.js';
+import { createKitHttpServer } from './node-http.js';
 import { createServerRoutes, RESERVED_FUNCTION_NAMES, serverPath } from './server-routes.js';
 import { createRuntimeServices } from './services.js';
 
@@ -174,17 +175,19 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   };
   let functionsApp: ReturnType<typeof mountFunctions> | null = null;
   let serverRoutes: Hono<KitEnv> | null = null;
-  const server = serve({
+  // Until the functions are mounted (the Appwrite endpoint is this server's own URL), they are busy.
+  const starting = () => errorResponse(new KitError('server_busy', 'Starting.', { 'Retry-After': '1' }));
+  const server = createKitHttpServer({
     hostname: settings.HOST,
-    port: settings.PORT,
-    fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
+    logger,
+    fetch: (request, bindings) => {
       const path = new URL(request.url).pathname;
       // The double reads the socket itself, as Appwrite would behind its own proxy.
       if (dev && (path === '/v1' || path.startsWith('/v1/'))) return dev.app.fetch(request, bindings);
       if (serverPath.test(path)) {
-        return serverRoutes ? serverRoutes.fetch(request, { clientIp: null }) : Response.json({ message: 'Starting.', code: 503, type: 'server_busy' }, { status: 503 });
+        return serverRoutes ? serverRoutes.fetch(request, { clientIp: null }) : starting();
       }
-      if (!functionsApp) return Response.json({ message: 'Starting.', code: 503, type: 'server_busy' }, { status: 503 });
+      if (!functionsApp) return starting();
       const { incoming } = bindings;
       const clientIp = clientIpFrom(incoming.socket.remoteAddress, incoming.headers['x-forwarded-for']?.toString(), settings.TRUST_PROXY_HOPS, warnUnparseable);
       return functionsApp.fetch(request, { clientIp });
@@ -193,6 +196,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
+    server.listen(settings.PORT, settings.HOST);
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${settings.HOST.includes(':') ? `[${settings.HOST}]` : settings.HOST}:${port}`;

@@ -13,7 +13,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Hono } from 'hono';
 import type { DevAppwrite } from '../dev-appwrite/index.js';
-import { errorResponse, KitError } from '../errors.js';
 import { createFunctionApp, type KitEnv } from '../http.js';
 import type { Logger } from '../log.js';
 import { openApiDocument } from '../openapi.js';
@@ -97,7 +96,7 @@ export interface ServerRoutesOptions {
 /**
  * The server's own routes: `/openapi.json`, `/docs` and, with the double only, `/_dev/outbox`. On
  * the kit's base app, so a wrong method or an unknown path answers in the kit's error shape and
- * nothing here is cached (`no-store`: the outbox holds login codes).
+ * nothing here is cached (`no-store`: the outbox holds login codes) or sniffed (`nosniff`).
  *
  * @example
  * ```ts
@@ -113,20 +112,20 @@ export function createServerRoutes({ functions, url, dev, logger }: ServerRoutes
 
   // The page only talks to this server: scripts from /docs only, requests to this origin or the
   // document's server URL (the same server, reached as 127.0.0.1 when the page was opened as localhost).
+  // `nosniff`, like every answer here, comes from the base app.
   const pageSecurity = {
     'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ${url}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-    'x-content-type-options': 'nosniff',
   };
   const page = () => new Response(docsPage, { headers: { 'content-type': 'text/html; charset=utf-8', ...pageSecurity } });
   app.get('/docs', page);
   app.get('/docs/', page);
-  app.get('/docs/init.js', () => new Response(docsInitScript, { headers: { 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff' } }));
+  app.get('/docs/init.js', () => new Response(docsInitScript, { headers: { 'content-type': 'text/javascript; charset=utf-8' } }));
   const assets = new Map<string, Promise<ArrayBuffer>>();
   app.get('/docs/:asset', async (c) => {
     const name = c.req.param('asset');
     // An allowlist, looked up as an own key: no other file of the package, and no path, is ever read.
     const type = Object.hasOwn(swaggerAssets, name) ? swaggerAssets[name] : undefined;
-    if (!type) return errorResponse(new KitError('not_found', `No route for GET ${c.req.path}.`));
+    if (!type) return c.notFound();
     let bytes = assets.get(name);
     if (!bytes) {
       bytes = Promise.resolve()
@@ -136,7 +135,7 @@ export function createServerRoutes({ functions, url, dev, logger }: ServerRoutes
       // A failed read (the package missing) is not kept: the next request tries again after npm install.
       bytes.catch(() => assets.delete(name));
     }
-    return new Response(await bytes, { headers: { 'content-type': type, 'x-content-type-options': 'nosniff' } });
+    return new Response(await bytes, { headers: { 'content-type': type } });
   });
 
   if (dev) {
