@@ -50,6 +50,15 @@ export interface RuntimeServices {
   onceStore(): OnceStore;
   /** The platform `fetch`, for calls to vendors. Wrap it with a deadline (`fetchPort` does). */
   fetch: typeof globalThis.fetch;
+  /**
+   * Aborted once the request these services serve is abandoned: its answer went out without this
+   * work (`shared/deadline.ts`). Ports that call out pass it on, so no call starts after it. Only
+   * Appwrite Functions sets it: it builds services per execution and aborts it at
+   * `REQUEST_TIMEOUT_MS`. Node and Workers build services once per process or isolate and have no
+   * whole-request deadline today, so it is `undefined` there (the sign-in pipeline still reads the
+   * request's own signal).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** Builds one port from what the runtime offers. */

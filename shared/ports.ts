@@ -20,7 +20,10 @@ import { createMessagingDelivery, type Delivery } from './sign-in/delivery.js';
  * ports: { users: usersPort }
  * ```
  */
-export const usersPort = definePort((runtime) => createAppwriteUsers(runtime.appwrite(), runtime.logger), ['users.read', 'users.write']);
+export const usersPort = definePort(
+  (runtime) => createAppwriteUsers(runtime.appwrite(), runtime.logger, { signal: runtime.signal }),
+  ['users.read', 'users.write'],
+);
 
 /**
  * The rate-limit store of the runtime: memory on Node, a Durable Object on Workers, an Appwrite table on Appwrite.
@@ -52,7 +55,7 @@ export const oncePort = definePort((runtime) => runtime.onceStore(), ['rows.read
  * ```
  */
 export const deliveryPort = definePort<Delivery>(
-  (runtime) => createMessagingDelivery(runtime.appwrite(), runtime.logger, { now: () => runtime.clock.now() }),
+  (runtime) => createMessagingDelivery(runtime.appwrite(), runtime.logger, { now: () => runtime.clock.now(), signal: runtime.signal }),
   ['messages.write'],
 );
 
@@ -81,8 +84,9 @@ export const fetchPort = definePort<OutboundFetch>((runtime) => {
   const { OUTBOUND_TIMEOUT_MS } = parseConfig(outboundSchema, runtime.env);
   const platformFetch = runtime.fetch;
   return async (url, init = {}) => {
-    const deadline = AbortSignal.timeout(OUTBOUND_TIMEOUT_MS);
-    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    // The request's own signal too: no vendor call starts, or is awaited, once the request is abandoned.
+    const signals = [AbortSignal.timeout(OUTBOUND_TIMEOUT_MS), init.signal, runtime.signal];
+    const signal = AbortSignal.any(signals.filter((one): one is AbortSignal => Boolean(one)));
     // `manual`, then refuse any 3xx: workerd throws on `redirect: 'error'` ("use manual and check
     // the response status code"), which failed every vendor call on Workers.
     const response = await platformFetch(url, { ...init, redirect: 'manual', signal });

@@ -135,11 +135,8 @@ export function createPasswordApp(config: PasswordConfig, ports: PasswordPorts) 
       return signIn(c, {
         // Before any argon2 work: a throttled request costs a counter increment, not 64 MiB of hashing.
         guards: logged(attempt, [perClientIp('password.login.ip', c.env?.clientIp, config.PASSWORD_LIMIT_LOGIN_IP), account.delays, account.cap]),
-        prove: async () => {
-          const user = await authenticate(username, password, { route: 'login', ...attempt });
-          await guard.clear([account.delays]);
-          return { user };
-        },
+        prove: async () => ({ user: await authenticate(username, password, { route: 'login', ...attempt }) }),
+        clearOnSuccess: [account.delays],
         token,
         deliver: 'response',
       });

@@ -6,6 +6,7 @@
  */
 import { AppwriteException, Client } from 'node-appwrite';
 import type { AppwriteConnection } from '../config.js';
+import { requestAbandoned, throwIfAbandoned } from '../deadline.js';
 import { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -25,44 +26,71 @@ export function createAppwriteClient(connection: AppwriteConnection): Client {
     .setKey(connection.APPWRITE_API_KEY);
 }
 
+/** What {@link callAppwrite} needs besides the call. */
+export interface AppwriteCallOptions {
+  timeoutMs: number;
+  logger: Logger;
+  /** Names the call in logs, e.g. `users.createToken`. */
+  operation: string;
+  /** The request's signal (`RuntimeServices.signal`): once aborted, no call starts and none is awaited. */
+  signal?: AbortSignal | undefined;
+}
+
 /**
  * Runs one Appwrite call with a deadline, turning transport failures and server errors into
  * client-safe `KitError`s. `node-appwrite` has no timeout of its own, so a hung endpoint would
  * otherwise hang the login until the platform kills it.
  *
+ * Once the request is abandoned (`signal` aborted) no call starts, and one under way is no longer
+ * awaited. It cannot be withdrawn: node-appwrite 27 builds each `fetch` itself (method, headers,
+ * body, a TLS dispatcher) and takes no `AbortSignal`, and Appwrite would finish a request it has
+ * received even if the socket closed. So the guarantee is "nothing starts after the deadline",
+ * and callers check the signal before each step that changes state.
+ *
  * @example
  * ```ts
- * const user = await callAppwrite(() => users.get({ userId }), { timeoutMs: 10000, logger, operation: 'users.get' });
+ * const user = await callAppwrite(() => users.get({ userId }), { timeoutMs: 10000, logger, operation: 'users.get', signal });
  * ```
  */
-export async function callAppwrite<T>(
-  call: () => Promise<T>,
-  options: { timeoutMs: number; logger: Logger; operation: string },
-): Promise<T> {
+export async function callAppwrite<T>(call: () => Promise<T>, options: AppwriteCallOptions): Promise<T> {
+  throwIfAbandoned(options.signal, options.operation, options.logger);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbandon: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new AppwriteTimeout()), options.timeoutMs);
+    onAbandon = () => reject(new Abandoned());
+    options.signal?.addEventListener('abort', onAbandon, { once: true });
   });
   try {
     return await Promise.race([call(), deadline]);
   } catch (error) {
     if (error instanceof AppwriteException && error.code >= 400 && error.code < 500) throw error;
-    const reason = error instanceof AppwriteTimeout ? 'timeout' : error instanceof AppwriteException ? 'server_error' : 'unreachable';
+    const reason =
+      error instanceof AppwriteTimeout
+        ? 'timeout'
+        : error instanceof Abandoned
+          ? 'request_abandoned'
+          : error instanceof AppwriteException
+            ? 'server_error'
+            : 'unreachable';
     options.logger.error('appwrite_call_failed', {
       operation: options.operation,
       reason,
       status: error instanceof AppwriteException ? error.code : undefined,
       appwriteType: error instanceof AppwriteException ? error.type : undefined,
     });
+    if (reason === 'request_abandoned') throw requestAbandoned();
     throw reason === 'server_error'
       ? new KitError('appwrite_error', 'Appwrite failed to complete the request. Try again later.')
       : new KitError('appwrite_unavailable', 'Appwrite is unavailable. Try again later.');
   } finally {
     clearTimeout(timer);
+    if (onAbandon) options.signal?.removeEventListener('abort', onAbandon);
   }
 }
 
 class AppwriteTimeout extends Error {}
+class Abandoned extends Error {}
 
 /** What to fix, by the type Appwrite refused with; `scopes` are those of the port that called. */
 const refusalHints: Record<string, (scopes: readonly string[]) => string> = {

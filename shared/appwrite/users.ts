@@ -43,17 +43,18 @@ function toUserRecord(user: Models.User<Models.Preferences>): UserRecord {
 
 /**
  * A `UsersDirectory` over Appwrite. Needs an API key with the `users.read` and `users.write` scopes.
+ * With `signal` (the request's, `RuntimeServices.signal`), no call starts once it has aborted.
  *
  * @example
  * ```ts
- * const users = createAppwriteUsers(connection, logger);
+ * const users = createAppwriteUsers(connection, logger, { signal: runtime.signal });
  * const token = await users.createToken(userId, { length: 64, expire: 60 });
  * ```
  */
-export function createAppwriteUsers(connection: AppwriteConnection, logger: Logger): UsersDirectory {
+export function createAppwriteUsers(connection: AppwriteConnection, logger: Logger, options: { signal?: AbortSignal | undefined } = {}): UsersDirectory {
   const users = new Users(createAppwriteClient(connection));
   const run = <T>(operation: string, call: () => Promise<T>) =>
-    callAppwrite(call, { timeoutMs: connection.APPWRITE_TIMEOUT_MS, logger, operation });
+    callAppwrite(call, { timeoutMs: connection.APPWRITE_TIMEOUT_MS, logger, operation, signal: options.signal });
 
   // Email and phone have unique indexes in Appwrite: one match at most.
   async function findOne(attribute: 'email' | 'phone', value: string): Promise<UserRecord | null> {

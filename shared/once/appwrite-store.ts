@@ -18,7 +18,7 @@
  * 4. A row gone between the 409 and the read (someone else deleted it) also goes back to step 1.
  *
  * Steps 1 to 4 run at most {@link MAX_ATTEMPTS} times; past that the claim fails closed. Anything else
- * (unreachable, slow past the deadline, 5xx, an answer that does not parse)
+ * (unreachable, slow past the deadline, 5xx, an abandoned request, an answer that does not parse)
  * throws `once_store_unavailable`: a store that cannot answer must not answer "not seen". A refused
  * key or a missing table throws 502 `appwrite_error` instead: a misconfiguration no retry will fix.
  *
@@ -71,6 +71,8 @@ export interface AppwriteOnceStoreOptions {
   tableId?: string;
   /** Deadline per Appwrite call. Default: the connection's `APPWRITE_TIMEOUT_MS`. */
   timeoutMs?: number;
+  /** The request's signal (`RuntimeServices.signal`): once it has aborted, no call starts. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -121,7 +123,7 @@ export function createAppwriteOnceStore(connection: AppwriteConnection, options:
   const tableId = options.tableId ?? ONCE_TABLE_ID;
   const timeoutMs = options.timeoutMs ?? connection.APPWRITE_TIMEOUT_MS;
   const tables = new TablesDB(createAppwriteClient(connection));
-  const run = <T>(operation: string, call: () => Promise<T>) => callAppwrite(call, { timeoutMs, logger, operation });
+  const run = <T>(operation: string, call: () => Promise<T>) => callAppwrite(call, { timeoutMs, logger, operation, signal: options.signal });
   const iso = (ms: number) => new Date(ms).toISOString();
 
   /**
@@ -132,7 +134,7 @@ export function createAppwriteOnceStore(connection: AppwriteConnection, options:
   function failure(error: unknown, operation: string): KitError {
     if (error instanceof AppwriteException) return appwriteRefusal(error, { logger, operation, scopes: ROWS_SCOPES });
     if (!(error instanceof KitError)) {
-      // callAppwrite has already logged its own KitErrors (timeouts, 5xx, unreachable).
+      // callAppwrite has already logged its own KitErrors (timeouts, 5xx, unreachable, abandoned).
       logger.error('once_store_call_failed', { store: 'appwrite', operation, error: error instanceof Error ? error.name : typeof error });
     }
     return onceStoreUnavailable();

@@ -65,6 +65,8 @@ export interface AppwriteStoreOptions {
   tableId?: string;
   /** Deadline per Appwrite call. Default: the connection's `APPWRITE_TIMEOUT_MS`. */
   timeoutMs?: number;
+  /** The request's signal (`RuntimeServices.signal`): once it has aborted, no call starts. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The Appwrite store, plus the cleanup of ended windows. */
@@ -107,7 +109,7 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
   const tableId = options.tableId ?? RATE_LIMIT_TABLE_ID;
   const timeoutMs = options.timeoutMs ?? connection.APPWRITE_TIMEOUT_MS;
   const tables = new TablesDB(createAppwriteClient(connection));
-  const run = <T>(operation: string, call: () => Promise<T>) => callAppwrite(call, { timeoutMs, logger, operation });
+  const run = <T>(operation: string, call: () => Promise<T>) => callAppwrite(call, { timeoutMs, logger, operation, signal: options.signal });
 
   /**
    * Anything not handled where it happened. A refusal (a 4xx the store did not expect: key, scopes,
@@ -117,7 +119,7 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
   function failure(error: unknown, operation: string): KitError {
     if (error instanceof AppwriteException) return appwriteRefusal(error, { logger, operation, scopes: ROWS_SCOPES });
     if (!(error instanceof KitError)) {
-      // callAppwrite has already logged its own KitErrors (timeouts, 5xx, unreachable).
+      // callAppwrite has already logged its own KitErrors (timeouts, 5xx, unreachable, abandoned).
       logger.error('rate_limiter_call_failed', { store: 'appwrite', operation, error: error instanceof Error ? error.name : typeof error });
     }
     return rateLimiterUnavailable();

@@ -46,7 +46,8 @@ export const appwriteRuntimeSchema = z.object({
   /**
    * The whole execution's budget. A login may make ten calls to Appwrite, each with its own
    * `APPWRITE_TIMEOUT_MS`; past this the function answers 503 itself, before the function
-   * `timeout` in appwrite.json (15 s) has open-runtimes answer a bare 500.
+   * `timeout` in appwrite.json (15 s) has open-runtimes answer a bare 500, and the work left behind
+   * changes nothing more (see `withDeadline`).
    */
   REQUEST_TIMEOUT_MS: envInt({ min: 100, max: 900_000, default: 12_000 }),
 });
@@ -81,20 +82,26 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
       if (headerValue(context.req.headers['x-appwrite-trigger']) === 'schedule') {
         return await purgeExpiredRows(connectionOf(settings), logger, context.res);
       }
+      // Aborted when the budget runs out: the services (built per execution) and the request carry it.
+      const deadline = new AbortController();
+      const { signal } = deadline;
       const runtime = createRuntimeServices({
         kind: 'appwrite',
         env,
         logger,
         clock: systemClock,
+        signal,
         appwrite: () => connectionOf(settings),
         // Executions run on many instances: counters and records live in Appwrite tables all of them share.
-        rateLimitStore: () => createAppwriteStore(connectionOf(settings), { logger }),
-        onceStore: () => createAppwriteOnceStore(connectionOf(settings), { logger }),
+        rateLimitStore: () => createAppwriteStore(connectionOf(settings), { logger, signal }),
+        onceStore: () => createAppwriteOnceStore(connectionOf(settings), { logger, signal }),
       });
       const app = buildFunctionApp(fn, env, runtime);
+      const clientIp = headerValue(context.req.headers['x-appwrite-client-ip']) ?? null;
       const response = await withDeadline(
-        Promise.resolve(app.fetch(toWebRequest(context.req), { clientIp: headerValue(context.req.headers['x-appwrite-client-ip']) ?? null })),
+        Promise.resolve(app.fetch(toWebRequest(context.req, signal), { clientIp })),
         settings.REQUEST_TIMEOUT_MS,
+        deadline,
         logger,
       );
       return await sendResponse(response, context.res);
@@ -122,12 +129,19 @@ function connectionOf(settings: z.output<typeof appwriteRuntimeSchema>): Appwrit
   };
 }
 
-/** The response, or a 503 once `ms` have passed; the work left running is abandoned to the runtime. */
-async function withDeadline(response: Promise<Response>, ms: number, logger: Logger): Promise<Response> {
+/**
+ * The response, or a 503 once `ms` have passed. The work left running cannot be stopped from here
+ * (open-runtimes keeps the process, and its promises, alive for the next execution), so `deadline`
+ * is aborted before the 503 goes out: from then on no Appwrite call starts and the sign-in pipeline
+ * stops before its next state-changing step (`shared/deadline.ts`). A call already sent may still
+ * complete in Appwrite.
+ */
+async function withDeadline(response: Promise<Response>, ms: number, deadline: AbortController, logger: Logger): Promise<Response> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<Response>((resolve) => {
     timer = setTimeout(() => {
       logger.error('request_timeout', { timeoutMs: ms });
+      deadline.abort();
       resolve(errorResponse(new KitError('appwrite_unavailable', 'Appwrite is unavailable. Try again later.')));
     }, ms);
   });

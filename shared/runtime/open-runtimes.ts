@@ -86,22 +86,23 @@ const droppedRequestHeaders = new Set([
 
 /**
  * Translates open-runtimes' `req` into a web `Request`. The URL keeps the raw, undecoded path and
- * query string, and the body is the exact bytes received.
+ * query string, and the body is the exact bytes received. `signal` becomes the request's signal,
+ * which the app reads to stop work nobody waits for any more.
  *
  * @example
  * ```ts
- * const request = toWebRequest(context.req);
+ * const request = toWebRequest(context.req, deadline.signal);
  * await app.fetch(request, { clientIp: null });
  * ```
  */
-export function toWebRequest(req: OpenRuntimesRequest): Request {
+export function toWebRequest(req: OpenRuntimesRequest, signal?: AbortSignal): Request {
   const method = req.method.toUpperCase();
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || droppedRequestHeaders.has(name.toLowerCase())) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
-  const init: RequestInit = { method, headers };
+  const init: RequestInit = { method, headers, ...(signal ? { signal } : {}) };
   if (method !== 'GET' && method !== 'HEAD') {
     const body = requestBody(req);
     headers.set('content-length', String(body.byteLength));

@@ -50,5 +50,6 @@ export function createRuntimeServices(factories: RuntimeServiceFactories): Runti
     onceStore: memo(factories.onceStore),
     // Looked up per call, so a test that replaces globalThis.fetch is honoured.
     fetch: factories.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    signal: factories.signal,
   };
 }

@@ -80,13 +80,14 @@ function fill(template: string, token: IssuedToken, now: number): string {
 export function createMessagingDelivery(
   connection: AppwriteConnection,
   logger: Logger,
-  options: { text?: MessageText; now?: () => number } = {},
+  /** `signal`: the request's (`RuntimeServices.signal`); once it has aborted, nothing is sent. */
+  options: { text?: MessageText; now?: () => number; signal?: AbortSignal | undefined } = {},
 ): Delivery {
   const messaging = new Messaging(createAppwriteClient(connection));
   const text = options.text ?? defaultMessageText;
   const now = options.now ?? Date.now;
   const run = <T>(operation: string, call: () => Promise<T>) =>
-    callAppwrite(call, { timeoutMs: connection.APPWRITE_TIMEOUT_MS, logger, operation });
+    callAppwrite(call, { timeoutMs: connection.APPWRITE_TIMEOUT_MS, logger, operation, signal: options.signal });
 
   function assertReachable(channel: 'email' | 'sms', user: UserRecord): void {
     if (channel === 'email' ? user.email : user.phone) return;

@@ -1,6 +1,7 @@
 /**
  * The sign-in pipeline every function shares:
- * `guards → prove → resolve the Appwrite user → users.createToken → deliver`.
+ * `guards → prove → clear limits → resolve the Appwrite user → users.createToken → deliver`,
+ * stopping before any step that changes state once the request is abandoned (`shared/deadline.ts`).
  *
  * A function writes only `prove`: how this request shows who the user is. The rest is here, the
  * same for every function, so none of them builds rate-limit keys, calls `createToken` or shapes
@@ -10,6 +11,7 @@
  */
 import type { Context } from 'hono';
 import type { Clock } from '../clock.js';
+import { throwIfAbandoned } from '../deadline.js';
 import { KitError } from '../errors.js';
 import type { KitEnv } from '../http.js';
 import type { Logger } from '../log.js';
@@ -29,6 +31,11 @@ export interface SignInSteps {
   guards?: readonly LimitCheck[];
   /** Shows who the user is, or throws the function's own error. */
   prove(): Promise<Identity>;
+  /**
+   * Limits forgotten once `prove` succeeded (an account's failure delays, so the owner is not held
+   * back by someone else's guesses), before the token is minted. Never for an abandoned request.
+   */
+  clearOnSuccess?: readonly LimitCheck[];
   token: TokenSettings;
   /** `response`: the secret in the answer (200). Otherwise sent out of band, and the answer (202) never holds it. */
   deliver: 'response' | OutOfBandChannel;
@@ -41,7 +48,7 @@ export interface SignInPorts {
   users: UsersDirectory;
   logger: Logger;
   clock: Clock;
-  /** Needed when a sign-in has guards. */
+  /** Needed when a sign-in has guards or limits to clear. */
   rateLimits?: RateLimitStore;
   /** Needed for out-of-band channels. */
   delivery?: Delivery;
@@ -49,6 +56,11 @@ export interface SignInPorts {
 
 /**
  * Creates the sign-in runner for a function's ports.
+ *
+ * Once the request is abandoned (`c.req.raw.signal` aborted: on Appwrite Functions the execution's
+ * budget ran out and the client got 503; on Node the client went away) the runner stops before its
+ * next step that changes state: clearing limits, resolving (maybe creating) the user, minting the
+ * token, delivering it. Nothing then counts as a success the client never saw.
  *
  * @example
  * ```ts
@@ -68,20 +80,36 @@ export function createSignIn(ports: SignInPorts) {
       ports.logger.error('delivery_failed', { channel: steps.deliver, reason: 'channel_not_configured' });
       throw new KitError('delivery_unavailable', 'The code could not be sent. Try again later.');
     }
+    if ((steps.guards?.length || steps.clearOnSuccess?.length) && !guard) {
+      throw new TypeError('This sign-in has limits but the function did not ask for the rateLimits port.');
+    }
+    const stopIfAbandoned = (step: string) => throwIfAbandoned(c.req.raw.signal, step, ports.logger);
     if (steps.guards?.length) {
-      if (!guard) throw new TypeError('This sign-in has guards but the function did not ask for the rateLimits port.');
-      await guard.enforce(steps.guards);
+      stopIfAbandoned('guards');
+      await guard!.enforce(steps.guards);
     }
     const identity = await steps.prove();
-    const user = 'user' in identity ? identity.user : (await getOrCreateUser(ports.users, identity.userId, identity.profile)).user;
+    if (steps.clearOnSuccess?.length) {
+      stopIfAbandoned('clear_limits');
+      await guard!.clear(steps.clearOnSuccess);
+    }
+    let user: UserRecord;
+    if ('user' in identity) {
+      user = identity.user;
+    } else {
+      stopIfAbandoned('resolve_user');
+      user = (await getOrCreateUser(ports.users, identity.userId, identity.profile)).user;
+    }
+    // Before minting: a token for a user the channel cannot reach would only sit in Appwrite.
+    channel?.assertReachable(user);
+    stopIfAbandoned('create_token');
+    const token = await issueToken(ports, user, steps.token);
+    // The token may exist now, but it reaches no one who is not waiting for it.
+    stopIfAbandoned('deliver');
     if (!channel) {
-      const token = await issueToken(ports, user, steps.token);
       ports.logger.info('login_succeeded', { userId: user.id, delivery: 'response' });
       return c.json({ userId: token.userId, secret: token.secret, expire: token.expire }, 200);
     }
-    // Before minting: a token for a user the channel cannot reach would only sit in Appwrite.
-    channel.assertReachable(user);
-    const token = await issueToken(ports, user, steps.token);
     await channel.send(user, token, steps.text);
     return c.json({ userId: token.userId, expire: token.expire }, 202);
   };

@@ -255,4 +255,12 @@ describe('Appwrite once-store', () => {
       }
     });
   });
+
+  it('once the request is abandoned, starts no call: nothing is claimed', async () => {
+    const lines: string[] = [];
+    const once = createAppwriteOnceStore(double.connection(), { logger: createLogger((line) => lines.push(line)), clock: double.clock, signal: AbortSignal.abort() });
+    await expect(once.claim('abandoned', start + minute)).rejects.toMatchObject({ type: 'once_store_unavailable' });
+    expect(await store().claim('abandoned', start + minute)).toBe(true);
+    expect(lines).toEqual(['request_abandoned step="tablesDB.createRow"']);
+  });
 });

@@ -48,6 +48,24 @@ describe('fetchPort', () => {
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it("stops with the runtime's request signal: a call under way is abandoned, and none starts after it", async () => {
+    const request = new AbortController();
+    const port = fetchPort.create({ ...createTestPlatform().runtime, signal: request.signal });
+    const pending = port(`${base}/slow`);
+    request.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+
+    let requests = 0;
+    const count = () => void (requests += 1);
+    server.on('request', count);
+    try {
+      await expect(port(`${base}/ok`)).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      server.off('request', count);
+    }
+    expect(requests).toBe(0);
+  });
+
   it('refuses to follow a redirect, so no answer can steer where the kit sends its requests', async () => {
     await expect(outbound()(`${base}/redirect`)).rejects.toThrow();
   });

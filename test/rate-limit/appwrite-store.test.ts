@@ -165,4 +165,20 @@ describe('Appwrite store', () => {
       }
     });
   });
+
+  describe('once the request is abandoned', () => {
+    it('starts no call: nothing is counted, reset or purged', async () => {
+      const lines: string[] = [];
+      const abandoned = AbortSignal.abort();
+      const rateLimits = createAppwriteStore(double.connection(), { logger: createLogger((line) => lines.push(line)), clock: double.clock, signal: abandoned });
+      await expect(rateLimits.consume('abandoned', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable' });
+      const rowId = await rateLimitRowId('abandoned', rule, Math.floor(start / 60_000));
+      await expect(double.tables().getRow({ databaseId, tableId, rowId })).rejects.toMatchObject({ code: 404 });
+
+      await store().consume('abandoned', rule);
+      await expect(rateLimits.reset('abandoned', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable' });
+      expect(await double.tables().getRow({ databaseId, tableId, rowId })).toMatchObject({ hits: 1 });
+      expect(lines).toEqual(['request_abandoned step="tablesDB.incrementRowColumn"', 'request_abandoned step="tablesDB.deleteRow"']);
+    });
+  });
 });
