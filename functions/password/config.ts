@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from 'zod';
-import { envBool, envCorsOrigins } from '../../shared/config.js';
+import { envBool, envCorsOrigins, envInt } from '../../shared/config.js';
 import { envRateLimitRules } from '../../shared/rate-limit/policies.js';
 import { tokenExpire, tokenLength } from '../../shared/sign-in/token.js';
 
@@ -36,6 +36,14 @@ export const passwordConfigSchema = z.object({
   PASSWORD_LIMIT_REGISTER_IP: envRateLimitRules('5/600,20/86400'),
   /** Registrations across all clients: caps a distributed burst of sign-ups. */
   PASSWORD_LIMIT_REGISTER_ALL: envRateLimitRules('60/60,1000/3600'),
+  /** Whether `/register` requires a solved captcha (needs `CAPTCHA_PROVIDER`), checked after the per-IP limits. */
+  PASSWORD_CAPTCHA_ON_REGISTER: envBool(false),
+  /**
+   * After this many login attempts for an account (the typed username, known or not) without a
+   * success in the same clock hour, `/login` and `/change` require a solved captcha too (needs
+   * `CAPTCHA_PROVIDER`). A successful login or change clears the count. 0: never.
+   */
+  PASSWORD_CAPTCHA_AFTER_FAILURES: envInt({ min: 0, max: 1000, default: 0 }),
   /** Comma-separated origins allowed by CORS, or `*`. */
   CORS_ALLOWED_ORIGINS: envCorsOrigins(),
 });

@@ -5,6 +5,7 @@
  * @module
  */
 import { auditPort } from '../../shared/audit.js';
+import { captchaPort } from '../../shared/captcha/index.js';
 import { passwordVerifierPort } from '../../shared/passwords/port.js';
 import { defineFunction } from '../../shared/platform.js';
 import { rateLimitsPort, usersPort } from '../../shared/ports.js';
@@ -18,7 +19,7 @@ export const passwordFunction = defineFunction({
   name: 'password',
   summary: 'Username and password sign-up and sign-in (argon2id), no email needed.',
   configSchema: passwordConfigSchema,
-  ports: { users: usersPort, passwordVerifier: passwordVerifierPort, rateLimitStore: rateLimitsPort, audit: auditPort },
+  ports: { users: usersPort, passwordVerifier: passwordVerifierPort, rateLimitStore: rateLimitsPort, audit: auditPort, captcha: captchaPort },
   routes: passwordRoutes,
   errors: passwordErrors,
   createApp: createPasswordApp,

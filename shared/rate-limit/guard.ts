@@ -31,6 +31,12 @@ export interface LimitCheck {
 export interface RateLimitGuard {
   /** Consumes one attempt from every rule of every check, in order; throws 429 `rate_limited` on the first refusal. */
   enforce(checks: readonly LimitCheck[]): Promise<void>;
+  /**
+   * Consumes one attempt from every rule of a check, in order, as `enforce` does, but answers
+   * instead of refusing: `false` from the first exhausted rule on, logging nothing. For a threshold
+   * that changes what a request needs (a captcha after N failed logins), not whether it may go on.
+   */
+  within(check: LimitCheck): Promise<boolean>;
   /** Forgets the current windows of these checks, e.g. an account's failures after a successful login. */
   clear(checks: readonly LimitCheck[]): Promise<void>;
 }
@@ -67,6 +73,12 @@ export function createRateLimitGuard(deps: { store: RateLimitStore; clock: Clock
           throw refusal;
         }
       }
+    },
+    async within(check) {
+      for (const rule of check.rules) {
+        if (!(await store.consume(keyOf(check), rule)).allowed) return false;
+      }
+      return true;
     },
     async clear(checks) {
       await Promise.all(checks.flatMap((check) => check.rules.map((rule) => store.reset(keyOf(check), rule))));

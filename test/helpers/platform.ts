@@ -7,6 +7,7 @@
  */
 import { createAppwriteUsers } from '../../shared/appwrite/users.js';
 import { createAuditReferences, type AuditReferences } from '../../shared/audit.js';
+import { captchaPort, type CaptchaVerifier } from '../../shared/captcha/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AppwriteConnection, EnvSource } from '../../shared/config.js';
 import { silentLogger, type Logger } from '../../shared/log.js';
@@ -33,6 +34,8 @@ export interface TestPlatformOptions {
   onceStore?: OnceStore;
   /** Account references for log lines; default: under a fixed test key. */
   audit?: AuditReferences;
+  /** Default: the `captchaPort` of these runtime services, built when first used. */
+  captcha?: CaptchaVerifier;
   /** `runtime.development`: true as with `npm start` and the embedded Appwrite. Default false. */
   development?: boolean;
 }
@@ -47,6 +50,22 @@ export interface TestPlatform {
   rateLimitStore: RateLimitStore;
   onceStore: OnceStore;
   audit: AuditReferences;
+  captcha: CaptchaVerifier;
+}
+
+/**
+ * The captcha port of `runtime`, built on first use as a function's build would: a test that only
+ * wants the other ports never builds it (nor sees its notice or its `ConfigError`).
+ */
+function captchaOnFirstUse(runtime: RuntimeServices): CaptchaVerifier {
+  let built: CaptchaVerifier | undefined;
+  const captcha = () => (built ??= captchaPort.create(runtime));
+  return {
+    get provider() {
+      return captcha().provider;
+    },
+    verify: (token, context) => captcha().verify(token, context),
+  };
 }
 
 /**
@@ -81,5 +100,6 @@ export function createTestPlatform(options: TestPlatformOptions = {}): TestPlatf
     onceStore: () => onceStore,
   });
   const audit = options.audit ?? createAuditReferences('test-audit-log-key-0123456789abcdef');
-  return { runtime, logger, clock, users, passwordVerifier: options.passwordVerifier ?? nodeArgon2Verifier, rateLimitStore, onceStore, audit };
+  const captcha = options.captcha ?? captchaOnFirstUse(runtime);
+  return { runtime, logger, clock, users, passwordVerifier: options.passwordVerifier ?? nodeArgon2Verifier, rateLimitStore, onceStore, audit, captcha };
 }
