@@ -99,7 +99,15 @@ const healthOperation = {
         'application/json': {
           schema: {
             type: 'object',
-            properties: { status: { const: 'ok' }, functions: { type: 'array', items: { type: 'string' } } },
+            properties: {
+              status: { const: 'ok' },
+              functions: { type: 'array', items: { type: 'string' } },
+              notices: {
+                type: 'array',
+                items: { type: 'string' },
+                description: 'What an operator must see, e.g. a development-only provider in use. Absent when there is none.',
+              },
+            },
             required: ['status', 'functions'],
             additionalProperties: false,
           },

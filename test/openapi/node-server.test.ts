@@ -127,6 +127,20 @@ describe('npm start with the embedded Appwrite', () => {
   });
 });
 
+describe('GET /health with a notice', () => {
+  it('lists what an operator must see (a development provider) and matches the document', async () => {
+    const server = await startNodeServer({ env: { PORT: '0', CAPTCHA_PROVIDER: 'development' }, functions: kitFunctions, logger: silentLogger });
+    try {
+      const health = await fetch(`${server.url}/health`);
+      const body = (await health.clone().json()) as { notices?: string[] };
+      expect(body.notices).toEqual([expect.stringContaining('captcha: the development provider')]);
+      await expectDocumentedAnswer(openApiDocument(kitFunctions, { mounted: true }), 'get', '/health', health);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('npm start with a real Appwrite configured', () => {
   let server: RunningNodeServer;
   beforeAll(async () => {
