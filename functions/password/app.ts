@@ -7,10 +7,13 @@
  *
  * @module
  */
+import type { Context } from 'hono';
 import type { AuditReferences } from '../../shared/audit.js';
+import { captchaTokenFrom, type CaptchaVerifier } from '../../shared/captcha/index.js';
 import type { Clock } from '../../shared/clock.js';
+import { ConfigError } from '../../shared/config.js';
 import { KitError } from '../../shared/errors.js';
-import { createFunctionApp } from '../../shared/http.js';
+import { createFunctionApp, type KitEnv } from '../../shared/http.js';
 import type { Logger, LogFields } from '../../shared/log.js';
 import { argon2Parameters, DUMMY_ARGON2ID_HASH, isCheaperThanDummy, type PasswordVerifier } from '../../shared/passwords/verifier.js';
 import { perAccount, perClientIp } from '../../shared/rate-limit/checks.js';
@@ -33,12 +36,23 @@ export interface PasswordPorts {
   passwordVerifier: PasswordVerifier;
   rateLimitStore: RateLimitStore;
   audit: AuditReferences;
+  /** Asked only when PASSWORD_CAPTCHA_ON_REGISTER or PASSWORD_CAPTCHA_AFTER_FAILURES is on. */
+  captcha: CaptchaVerifier;
   logger: Logger;
   clock: Clock;
 }
 
+/** The options that need a captcha provider, as their variable names. */
+function captchaOptionsOn(config: PasswordConfig): string[] {
+  return [
+    ...(config.PASSWORD_CAPTCHA_ON_REGISTER ? ['PASSWORD_CAPTCHA_ON_REGISTER'] : []),
+    ...(config.PASSWORD_CAPTCHA_AFTER_FAILURES > 0 ? ['PASSWORD_CAPTCHA_AFTER_FAILURES'] : []),
+  ];
+}
+
 /**
- * Builds the password function's app.
+ * Builds the password function's app. Throws a `ConfigError` when a captcha option is on and no
+ * captcha provider is configured.
  *
  * @example
  * ```ts
@@ -48,7 +62,15 @@ export interface PasswordPorts {
  * ```
  */
 export function createPasswordApp(config: PasswordConfig, ports: PasswordPorts) {
-  const { users, passwordVerifier, logger, audit } = ports;
+  const { users, passwordVerifier, logger, audit, captcha } = ports;
+  if (captcha.provider === null) {
+    const needy = captchaOptionsOn(config);
+    if (needy.length > 0) {
+      throw new ConfigError(
+        needy.map((name) => `${name} needs a captcha: set CAPTCHA_PROVIDER (turnstile, hcaptcha, recaptcha-v2 or recaptcha-v3; development only with npm start)`),
+      );
+    }
+  }
   const guard = createRateLimitGuard({ store: ports.rateLimitStore, clock: ports.clock, logger });
   const signIn = createSignIn({ users, logger, clock: ports.clock, rateLimits: ports.rateLimitStore });
   const signUp = createSignUp({ users, store: ports.rateLimitStore, guard, logger, budget: config.PASSWORD_LIMIT_REGISTER_ALL });
@@ -65,11 +87,34 @@ export function createPasswordApp(config: PasswordConfig, ports: PasswordPorts) 
   const logged = (attempt: LogFields, checks: LimitCheck[]): LimitCheck[] => checks.map((check) => ({ ...check, logFields: attempt }));
 
   // Keyed on the typed username, never on whether the account exists, so limits cannot enumerate
-  // users. Two checks: the delays a success clears, and the cap it does not.
+  // users. The delays a success clears, the cap it does not, and the attempts past which a captcha
+  // is required (cleared by a success too), when that option is on.
+  const captchaAfter = config.PASSWORD_CAPTCHA_AFTER_FAILURES;
   const byAccount = async (username: string) => ({
     delays: await perAccount('password.account', 'username', username, config.PASSWORD_LIMIT_ACCOUNT),
     cap: await perAccount('password.account-cap', 'username', username, config.PASSWORD_LIMIT_ACCOUNT_CAP),
+    failures: captchaAfter > 0 ? await perAccount('password.captcha-after', 'username', username, [{ limit: captchaAfter, windowSeconds: 3600 }]) : null,
   });
+  const clearedBySuccess = (account: Awaited<ReturnType<typeof byAccount>>) => (account.failures ? [account.delays, account.failures] : [account.delays]);
+
+  /** Resolves when the request carries a valid captcha token (JSON field or header); throws 403 or 503 otherwise. */
+  const verifyHuman = (c: Context<KitEnv>, bodyToken: string | undefined) =>
+    captcha.verify(captchaTokenFrom(c, bodyToken), { clientIp: c.env?.clientIp ?? null });
+
+  /**
+   * Counts this attempt against the account's captcha threshold and, past it, requires a captcha.
+   * The count follows the typed name, known or not, so being asked for one says nothing about the
+   * account. After the limits (a vendor call costs), before any argon2 work.
+   */
+  async function requireCaptchaPastFailures(c: Context<KitEnv>, failures: LimitCheck | null, bodyToken: string | undefined, attempt: LogFields) {
+    if (failures === null || (await guard.within(failures))) return;
+    try {
+      await verifyHuman(c, bodyToken);
+    } catch (error) {
+      if (error instanceof KitError && error.type === 'captcha_invalid') logger.warn('captcha_required', attempt);
+      throw error;
+    }
+  }
 
   /**
    * Resolves the user behind a username and password, or logs the failure and throws
@@ -118,36 +163,42 @@ export function createPasswordApp(config: PasswordConfig, ports: PasswordPorts) 
 
   const app = createFunctionApp({ logger, corsOrigins: config.CORS_ALLOWED_ORIGINS });
   return serveRoutes(app, passwordRoutes, {
-    register: async (c, { body: { username, password, name } }) => {
+    register: async (c, { body: { username, password, name, captchaToken } }) => {
       const attempt = await attemptOf(c.env?.clientIp, username);
       // Every attempt, duplicates included, counts against its address; the budget across everyone
       // counts only created users (sign-up.ts).
       await guard.enforce(logged(attempt, [perClientIp('password.register.ip', c.env?.clientIp, config.PASSWORD_LIMIT_REGISTER_IP)]));
+      // Before anything is counted across everyone or created: a bot without a captcha spends nothing.
+      if (config.PASSWORD_CAPTCHA_ON_REGISTER) await verifyHuman(c, captchaToken);
       const userId = await userIdForUsername(username);
       await signUp(username, { userId, password: password.nfkc, name: name ?? username }, attempt);
       logger.info('user_registered', { userId });
       return c.json({ userId }, 201);
     },
 
-    login: async (c, { body: { username, password } }) => {
+    login: async (c, { body: { username, password, captchaToken } }) => {
       const account = await byAccount(username);
       const attempt = await attemptOf(c.env?.clientIp, username);
       return signIn(c, {
         // Before any argon2 work: a throttled request costs a counter increment, not 64 MiB of hashing.
         guards: logged(attempt, [perClientIp('password.login.ip', c.env?.clientIp, config.PASSWORD_LIMIT_LOGIN_IP), account.delays, account.cap]),
-        prove: async () => ({ user: await authenticate(username, password, { route: 'login', ...attempt }) }),
-        clearOnSuccess: [account.delays],
+        prove: async () => {
+          await requireCaptchaPastFailures(c, account.failures, captchaToken, { route: 'login', ...attempt });
+          return { user: await authenticate(username, password, { route: 'login', ...attempt }) };
+        },
+        clearOnSuccess: clearedBySuccess(account),
         token,
         deliver: 'response',
       });
     },
 
-    change: async (c, { body: { username, currentPassword, newPassword } }) => {
+    change: async (c, { body: { username, currentPassword, newPassword, captchaToken } }) => {
       const account = await byAccount(username);
       const attempt = await attemptOf(c.env?.clientIp, username);
       await guard.enforce(logged(attempt, [perClientIp('password.change.ip', c.env?.clientIp, config.PASSWORD_LIMIT_CHANGE_IP), account.delays, account.cap]));
+      await requireCaptchaPastFailures(c, account.failures, captchaToken, { route: 'change', ...attempt });
       const user = await authenticate(username, currentPassword, { route: 'change', ...attempt });
-      await guard.clear([account.delays]);
+      await guard.clear(clearedBySuccess(account));
       try {
         // The kit stores the NFKC form, so the same password typed on another keyboard matches.
         await users.updatePassword(user.id, newPassword.nfkc);
