@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { systemClock, type Clock } from '../clock.js';
 import { KitError } from '../errors.js';
 
 /** Checks a password against a stored PHC hash string. */
@@ -15,60 +16,122 @@ export interface PasswordVerifier {
   verify(phcHash: string, password: string): Promise<boolean>;
 }
 
+/** How many callers may wait for a slot, and for how long. */
+export interface ConcurrencyLimitOptions {
+  /** Callers that may wait for a slot; one more is refused at once. Unbounded by default. */
+  maxQueue?: number;
+  /** Milliseconds a caller may have waited when its task would start; past that it is refused. Unbounded by default. */
+  maxWaitMs?: number;
+  /** Measures the wait. */
+  clock?: Clock;
+}
+
+interface Waiter {
+  readonly since: number;
+  readonly ticket: number;
+  /** Set when it was taken out of the line for having waited too long. */
+  overdue: boolean;
+}
+
+/** How often the first in line looks for a free slot; those further back look less often, up to {@link MAX_POLL_MS}. */
+const POLL_MS = 5;
+const MAX_POLL_MS = 50;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
- * A counting semaphore. argon2id at Appwrite's parameters holds 64 MiB per computation, so memory
- * is bounded by `limit`, not by the number of requests; waiting callers hold almost nothing.
- * With `maxQueue`, a burst beyond it is refused with 503 `server_busy` instead of queueing forever.
+ * A counting semaphore that sheds load. argon2id at Appwrite's parameters holds 64 MiB per
+ * computation, so memory is bounded by `limit`, not by the number of requests; waiting callers
+ * hold almost nothing. Past `maxQueue` waiters, or `maxWaitMs` of waiting before its task starts,
+ * a caller is refused with 503 `server_busy` and a `Retry-After`.
+ *
+ * Built for Wasm argon2 on Workers, which blocks the isolate while it runs: requests reach the gate
+ * one at a time, so the queue's length alone never sheds anything there. Hence, holding its slot,
+ * every caller first gives the event loop a turn: requests that piled up during the last
+ * verification are delivered (and queue, `/health` is answered), and the clock, which on Workers
+ * stands still until I/O happens, catches up. Only then is the wait judged, from the clock.
+ *
+ * A waiter watches for its turn with timers of its own rather than being woken by the caller
+ * before it: in workerd one request cannot settle a promise another awaits (the awaiting request
+ * fails, or is cancelled as hung). Its checks also take out of the line every waiter already over
+ * the budget, so one whose request is gone (its timers cancelled) holds the line up no longer than that.
  *
  * @example
  * ```ts
- * const gate = new ConcurrencyLimit(2, 1000);
+ * const gate = new ConcurrencyLimit(2, { maxQueue: 1000, maxWaitMs: 5000 });
  * const ok = await gate.run(() => argon2.verify(hash, password));
  * ```
  */
 export class ConcurrencyLimit {
   #running = 0;
-  readonly #waiting: Array<() => void> = [];
+  #tickets = 0;
+  readonly #waiting: Waiter[] = [];
+  readonly #clock: Clock;
+  readonly maxQueue: number;
+  readonly maxWaitMs: number;
 
   constructor(
     readonly limit: number,
-    readonly maxQueue = Number.POSITIVE_INFINITY,
+    options: ConcurrencyLimitOptions = {},
   ) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
+    this.maxQueue = options.maxQueue ?? Number.POSITIVE_INFINITY;
+    this.maxWaitMs = options.maxWaitMs ?? Number.POSITIVE_INFINITY;
+    this.#clock = options.clock ?? systemClock;
   }
 
-  /** How many tasks are running now. */
+  /** How many slots are taken (by a running task, or by a caller about to start one). */
   get running(): number {
     return this.#running;
   }
 
-  /** How many tasks wait for a slot. */
+  /** How many callers wait for a slot. */
   get waiting(): number {
     return this.#waiting.length;
   }
 
-  /** Runs `task` once a slot is free; rejects with `server_busy` when the queue is full. */
+  /** Runs `task` once a slot is free; rejects with `server_busy` when the queue is full or the wait too long. */
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#running >= this.limit) {
-      if (this.#waiting.length >= this.maxQueue) {
-        throw new KitError('server_busy', 'Too many logins are in progress. Try again shortly.', { 'Retry-After': '1' });
-      }
-      // The slot is handed over by `release`, so `#running` never drops below the true count.
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    } else {
-      this.#running++;
-    }
+    const since = this.#clock.now();
+    // First come, first served: a free slot goes to the line before a newcomer.
+    if (this.#running < this.limit && this.#waiting.length === 0) this.#running++;
+    else await this.#takeSlotInTurn(since);
     try {
+      await sleep(0);
+      if (this.#clock.now() - since > this.maxWaitMs) throw this.#busy();
       return await task();
     } finally {
-      this.#release();
+      this.#running--;
     }
   }
 
-  #release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#running--;
+  /** Queues until a slot is free and this caller is first in line; then it holds the slot. */
+  async #takeSlotInTurn(since: number): Promise<void> {
+    if (this.#waiting.length >= this.maxQueue) throw this.#busy();
+    const me: Waiter = { since, ticket: this.#tickets++, overdue: false };
+    this.#waiting.push(me);
+    for (;;) {
+      const ahead = me.ticket - (this.#waiting[0]?.ticket ?? me.ticket);
+      await sleep(Math.min(POLL_MS * (1 + ahead), MAX_POLL_MS));
+      this.#takeOutOverdue(this.#clock.now());
+      if (me.overdue) throw this.#busy();
+      if (this.#waiting[0] === me && this.#running < this.limit) {
+        this.#waiting.shift();
+        this.#running++;
+        return;
+      }
+    }
+  }
+
+  #takeOutOverdue(now: number): void {
+    // The longest waiters are at the front.
+    while (this.#waiting.length > 0 && now - this.#waiting[0]!.since > this.maxWaitMs) this.#waiting.shift()!.overdue = true;
+  }
+
+  #busy(): KitError {
+    // A queue that made someone wait this long takes about as long to drain.
+    const retryAfter = Number.isFinite(this.maxWaitMs) ? Math.max(1, Math.ceil(this.maxWaitMs / 1000)) : 1;
+    return new KitError('server_busy', 'Too many logins are in progress. Try again shortly.', { 'Retry-After': String(retryAfter) });
   }
 }
 
@@ -77,7 +140,7 @@ export class ConcurrencyLimit {
  *
  * @example
  * ```ts
- * const verifier = limitVerifier(nodeArgon2Verifier, new ConcurrencyLimit(2));
+ * const verifier = limitVerifier(nodeArgon2Verifier, new ConcurrencyLimit(2, { maxQueue: 1000, maxWaitMs: 5000 }));
  * ```
  */
 export function limitVerifier(verifier: PasswordVerifier, gate: ConcurrencyLimit): PasswordVerifier {

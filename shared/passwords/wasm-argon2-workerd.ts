@@ -14,7 +14,7 @@ import { createWasmArgon2Verifier } from './wasm-argon2.js';
  *
  * @example
  * ```ts
- * const verifier = limitVerifier(workerdArgon2Verifier, new ConcurrencyLimit(1, 32));
+ * const verifier = limitVerifier(workerdArgon2Verifier, new ConcurrencyLimit(1, { maxQueue: 16, maxWaitMs: 2000 }));
  * await verifier.verify('$argon2id$v=19$m=65536,t=4,p=3$...', 'correct horse');
  * ```
  */
