@@ -21,6 +21,7 @@ export const errorStatus = {
   unsupported_media_type: 415,
   headers_too_large: 431,
   captcha_invalid: 403,
+  invalid_token: 401,
   rate_limited: 429,
   user_blocked: 403,
   account_conflict: 409,
@@ -32,6 +33,7 @@ export const errorStatus = {
   once_store_unavailable: 503,
   delivery_unavailable: 503,
   captcha_unavailable: 503,
+  issuer_unavailable: 503,
   server_busy: 503,
 } as const;
 
