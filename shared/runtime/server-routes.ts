@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Hono } from 'hono';
 import type { DevAppwrite } from '../dev-appwrite/index.js';
+import { errorResponse, KitError } from '../errors.js';
 import { createFunctionApp, type KitEnv } from '../http.js';
 import type { Logger } from '../log.js';
 import { openApiDocument } from '../openapi.js';
@@ -81,7 +82,7 @@ const docsPage = `<!doctype html>
 `;
 
 /** Where `swagger-ui-dist` lies on disk; resolved on the first docs request, so a server nobody browses never looks. */
-function swaggerUiDirectory(): string {
+function installedSwaggerUi(): string {
   return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 }
 
@@ -91,6 +92,8 @@ export interface ServerRoutesOptions {
   url: string;
   dev: DevAppwrite | null;
   logger: Logger;
+  /** Where Swagger UI's files are; default: the installed `swagger-ui-dist`. Tests point it elsewhere. */
+  swaggerUiDirectory?: () => string;
 }
 
 /**
@@ -104,7 +107,7 @@ export interface ServerRoutesOptions {
  * await routes.request('/openapi.json');
  * ```
  */
-export function createServerRoutes({ functions, url, dev, logger }: ServerRoutesOptions): Hono<KitEnv> {
+export function createServerRoutes({ functions, url, dev, logger, swaggerUiDirectory = installedSwaggerUi }: ServerRoutesOptions): Hono<KitEnv> {
   const app = createFunctionApp({ logger, corsOrigins: null });
   // Built once: the routes are data and cannot change while the server runs.
   const document = JSON.stringify(openApiDocument(functions, { mounted: true, serverUrl: url }));
@@ -135,7 +138,13 @@ export function createServerRoutes({ functions, url, dev, logger }: ServerRoutes
       // A failed read (the package missing) is not kept: the next request tries again after npm install.
       bytes.catch(() => assets.delete(name));
     }
-    return new Response(await bytes, { headers: { 'content-type': type } });
+    try {
+      return new Response(await bytes, { headers: { 'content-type': type } });
+    } catch {
+      // An install without optional dependencies (an Appwrite build prunes them) has no Swagger UI.
+      logger.warn('docs_assets_missing', { asset: name });
+      return errorResponse(new KitError('not_found', 'The docs page needs the swagger-ui-dist package: run npm install.'));
+    }
   });
 
   if (dev) {

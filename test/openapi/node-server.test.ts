@@ -16,6 +16,7 @@ import { openApiDocument } from '../../shared/openapi.js';
 import { defineFunction } from '../../shared/platform.js';
 import { defineRoutes, serveRoutes } from '../../shared/routes.js';
 import { startNodeServer, type RunningNodeServer } from '../../shared/runtime/node.js';
+import { createServerRoutes } from '../../shared/runtime/server-routes.js';
 import { expectDocumentedAnswer } from '../helpers/openapi-conformance.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -163,6 +164,22 @@ describe('npm start with a real Appwrite configured', () => {
   it('still serves /openapi.json and /docs', async () => {
     expect((await fetch(`${server.url}/openapi.json`)).status).toBe(200);
     expect((await fetch(`${server.url}/docs`)).status).toBe(200);
+  });
+});
+
+describe('GET /docs without Swagger UI installed', () => {
+  it('answers its assets 404 with how to fix it, never a 500', async () => {
+    const routes = createServerRoutes({
+      functions: kitFunctions,
+      url: 'http://127.0.0.1:3000',
+      dev: null,
+      logger: silentLogger,
+      swaggerUiDirectory: () => join(root, 'test', 'no-such-swagger-ui'),
+    });
+    const asset = await routes.request('/docs/swagger-ui-bundle.js');
+    expect(asset.status).toBe(404);
+    expect(await asset.json()).toMatchObject({ type: 'not_found', message: expect.stringContaining('swagger-ui-dist') });
+    expect((await routes.request('/docs')).status).toBe(200);
   });
 });
 
