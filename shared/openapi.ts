@@ -41,7 +41,8 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
  */
 function implicitErrors(route: RouteSpec, mounted: boolean): string[] {
   const body = route.body ? ['invalid_request', 'unsupported_media_type', 'payload_too_large'] : [];
-  return [...body, 'internal_error', 'config_invalid', ...(mounted ? [] : ['appwrite_unavailable'])];
+  const query = route.query ? ['invalid_request'] : [];
+  return [...body, ...query, 'internal_error', 'config_invalid', ...(mounted ? [] : ['appwrite_unavailable'])];
 }
 
 /** Error types whose answers carry `Retry-After` (the rate-limit guard's and the argon2 gate's). */
@@ -83,6 +84,22 @@ function pathParameters(path: string): Record<string, unknown>[] {
   return [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
 }
 
+/** Query parameters, one per property of the route's `query` object schema. */
+function queryParameters(route: RouteSpec): Record<string, unknown>[] {
+  if (!route.query) return [];
+  const schema = jsonSchema(route.query, 'input');
+  const required = new Set((schema['required'] as string[] | undefined) ?? []);
+  return Object.entries((schema['properties'] ?? {}) as Record<string, JsonSchema>).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return { name, in: 'query', required: required.has(name), ...(typeof description === 'string' ? { description } : {}), schema: rest };
+  });
+}
+
+const bodyMediaTypes = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;
+
+/** A redirect's one promise: where the browser goes next. */
+const locationHeader = { Location: { required: true, description: 'Where the browser goes next.', schema: { type: 'string' } } };
+
 /**
  * `GET /health` of the shared servers (`shared/runtime/mount.ts`), which only exists when functions
  * are mounted: an Appwrite function has no such route.
@@ -122,16 +139,21 @@ function operation(fn: KitFunction, name: string, route: RouteSpec, path: string
   for (const [status, answer] of Object.entries(route.answers)) {
     responses[status] = {
       description: answer!.description,
+      ...(status === '302' ? { headers: locationHeader } : {}),
       ...(answer!.schema ? { content: { 'application/json': { schema: jsonSchema(answer!.schema, 'output') } } } : {}),
     };
   }
+  const parameters = [...pathParameters(path), ...queryParameters(route)];
+  const mediaType = bodyMediaTypes[route.bodyType ?? 'json'];
   return {
     operationId: `${fn.name}.${name}`,
     tags: [fn.name],
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
-    ...(pathParameters(path).length > 0 ? { parameters: pathParameters(path) } : {}),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.body
+      ? { requestBody: { required: route.bodyOptional !== true, content: { [mediaType]: { schema: jsonSchema(route.body, 'input') } } } }
+      : {}),
     responses: { ...responses, ...errorResponses(route, fn.errors, mounted) },
   };
 }

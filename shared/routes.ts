@@ -5,14 +5,14 @@
  *
  * @module
  */
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
-import { jsonBody, type KitEnv } from './http.js';
+import { formBody, jsonBody, queryParams, type KitEnv } from './http.js';
 
 /** One success answer of a route. */
 export interface RouteAnswer {
   description: string;
-  /** The JSON body; omitted for an empty answer (204). */
+  /** The JSON body; omitted for an empty answer (204, or a 302 whose `Location` is the answer). */
   schema?: z.ZodType;
 }
 
@@ -23,10 +23,19 @@ export interface RouteSpec {
   path: `/${string}`;
   summary: string;
   description?: string;
-  /** The JSON request body, validated before the handler runs (400 `invalid_request` otherwise). */
+  /** The request body, validated before the handler runs (400 `invalid_request` otherwise). */
   body?: z.ZodType;
-  /** Success answers by status. */
-  answers: Partial<Record<200 | 201 | 202 | 204, RouteAnswer>>;
+  /**
+   * How the body comes: `json` (the default) or `form` (`application/x-www-form-urlencoded`, as
+   * OAuth and OpenID Connect servers post). Anything else is a 415.
+   */
+  bodyType?: 'json' | 'form';
+  /** JSON only: `true` lets a request come with no body at all, which `body` then sees as `{}`. */
+  bodyOptional?: boolean;
+  /** The query parameters, a `z.object` of strings, validated before the handler runs (400 `invalid_request` otherwise). */
+  query?: z.ZodType;
+  /** Success answers by status; a 302 is a redirect, documented with its `Location` header. */
+  answers: Partial<Record<200 | 201 | 202 | 204 | 302, RouteAnswer>>;
   /**
    * Error types this route answers with, kit-wide or the function's own. Those every route can give
    * (`internal_error`, `config_invalid`, and for JSON bodies `invalid_request`,
@@ -52,9 +61,10 @@ export function defineRoutes<Routes extends RouteTable>(routes: Routes): Routes 
   return routes;
 }
 
-/** What a handler receives besides the Hono context: the validated body, if the route has one. */
+/** What a handler receives besides the Hono context: the validated body and query, if the route has them. */
 export interface RouteInput<Route extends RouteSpec> {
   body: Route['body'] extends z.ZodType ? z.output<Route['body']> : undefined;
+  query: Route['query'] extends z.ZodType ? z.output<Route['query']> : undefined;
 }
 
 /** The handler of one route. */
@@ -76,13 +86,22 @@ export function serveRoutes<Routes extends RouteTable>(
 ): Hono<KitEnv> {
   for (const [name, route] of Object.entries(routes)) {
     const handler = handlers[name] as RouteHandler<RouteSpec>;
-    if (route.body) {
-      app.on(route.method.toUpperCase(), route.path, jsonBody(route.body), (c) =>
-        handler(c as unknown as Context<KitEnv>, { body: c.req.valid('json') } as RouteInput<RouteSpec>),
-      );
-    } else {
-      app.on(route.method.toUpperCase(), route.path, (c) => handler(c, { body: undefined } as RouteInput<RouteSpec>));
-    }
+    // The query first: a request with a wrong query string costs no body read.
+    const validators: MiddlewareHandler[] = [
+      ...(route.query ? [queryParams(route.query)] : []),
+      ...(!route.body ? [] : route.bodyType === 'form' ? [formBody(route.body)] : [jsonBody(route.body, { optional: route.bodyOptional === true })]),
+    ];
+    const handle: MiddlewareHandler<KitEnv> = async (c) => {
+      // What the validators above stored; Hono cannot infer their types through a list.
+      const request = c.req as unknown as { valid(target: 'json' | 'form' | 'query'): unknown };
+      const valid = (target: 'json' | 'form' | 'query') => request.valid(target);
+      const input = {
+        body: route.body ? valid(route.bodyType === 'form' ? 'form' : 'json') : undefined,
+        query: route.query ? valid('query') : undefined,
+      };
+      return await handler(c, input as RouteInput<RouteSpec>);
+    };
+    app.on(route.method.toUpperCase(), [route.path], ...(validators as MiddlewareHandler<KitEnv>[]), handle);
   }
   return app;
 }

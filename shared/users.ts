@@ -18,6 +18,11 @@ export interface UserRecord {
   email: string;
   phone: string;
   labels: string[];
+  /**
+   * The user's preferences. The user can change them too (`account.updatePrefs`), so they are
+   * never a basis for authorization: that is what labels are for.
+   */
+  prefs: Record<string, unknown>;
 }
 
 /** A freshly minted login token. The secret must reach only the user it was minted for. */
@@ -65,7 +70,17 @@ export interface UsersDirectory {
   create(user: NewUser): Promise<UserRecord>;
   /** Replaces the password; Appwrite hashes it. */
   updatePassword(userId: string, password: string): Promise<void>;
-  /** Deletes every session of the user (logs them out everywhere). */
+  /**
+   * Replaces the user's labels (Appwrite keeps them as a set: at most 1000, each 1-36 characters of
+   * `[0-9A-Za-z]`). Only servers can write labels, so permissions may rely on them.
+   */
+  updateLabels(userId: string, labels: readonly string[]): Promise<void>;
+  /** Replaces the user's whole preferences object (Appwrite: at most 64 kB as JSON). */
+  updatePrefs(userId: string, prefs: Record<string, unknown>): Promise<void>;
+  /**
+   * Deletes every session of the user (logs them out everywhere). A user that does not exist has
+   * no sessions: that resolves too.
+   */
   deleteSessions(userId: string): Promise<void>;
   /** Mints a token the client exchanges with `account.createSession({ userId, secret })`. */
   createToken(userId: string, options: { length: number; expire: number }): Promise<IssuedToken>;

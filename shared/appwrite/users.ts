@@ -38,6 +38,7 @@ function toUserRecord(user: Models.User<Models.Preferences>): UserRecord {
     email: user.email,
     phone: user.phone,
     labels: user.labels ?? [],
+    prefs: { ...user.prefs },
   };
 }
 
@@ -103,10 +104,30 @@ export function createAppwriteUsers(connection: AppwriteConnection, logger: Logg
       }
     },
 
+    async updateLabels(userId, labels) {
+      try {
+        await run('users.updateLabels', () => users.updateLabels({ userId, labels: [...labels] }));
+      } catch (error) {
+        if (error instanceof AppwriteException) throw misconfigured(error, logger, 'users.updateLabels');
+        throw error;
+      }
+    },
+
+    async updatePrefs(userId, prefs) {
+      try {
+        await run('users.updatePrefs', () => users.updatePrefs({ userId, prefs }));
+      } catch (error) {
+        if (error instanceof AppwriteException) throw misconfigured(error, logger, 'users.updatePrefs');
+        throw error;
+      }
+    },
+
     async deleteSessions(userId) {
       try {
         await run('users.deleteSessions', () => users.deleteSessions({ userId }));
       } catch (error) {
+        // No user, no sessions: a logout for someone who never signed in here has nothing to end.
+        if (error instanceof AppwriteException && error.type === 'user_not_found') return;
         if (error instanceof AppwriteException) throw misconfigured(error, logger, 'users.deleteSessions');
         throw error;
       }

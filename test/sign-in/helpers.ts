@@ -71,6 +71,8 @@ export function recordingSecrets(users: UsersDirectory, secrets: string[]): User
     findByPhone: (phone) => users.findByPhone(phone),
     create: (user) => users.create(user),
     updatePassword: (userId, password) => users.updatePassword(userId, password),
+    updateLabels: (userId, labels) => users.updateLabels(userId, labels),
+    updatePrefs: (userId, prefs) => users.updatePrefs(userId, prefs),
     deleteSessions: (userId) => users.deleteSessions(userId),
     async createToken(userId, options) {
       const token = await users.createToken(userId, options);
