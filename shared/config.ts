@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from 'zod';
+import { corsOriginsProblems } from './cors.js';
 import { KitError } from './errors.js';
 import { describeIssues } from './validation.js';
 
@@ -99,8 +100,13 @@ export const appwriteConnectionSchema = z.object({
 export type AppwriteConnection = z.output<typeof appwriteConnectionSchema>;
 
 /**
- * A comma-separated list of origins allowed by CORS, or `*` (the default: no cookies or ambient
- * credentials ride on the kit's requests). Each function reads its own `CORS_ALLOWED_ORIGINS`.
+ * `CORS_ALLOWED_ORIGINS`: the web pages that may call a function, comma-separated, or `*` (the
+ * default: no cookies or ambient credentials ride on the kit's requests). Each entry is an origin as
+ * browsers send it (`https://app.example.com`, `http://localhost:5173`) or a one-label subdomain
+ * wildcard (`https://*.example.com`); the rules are in `shared/cors.ts`. A bad entry is refused, never
+ * normalised: a trailing slash, a path, upper case, a default port or `null` each fail the function's
+ * config, naming the variable and the entry's position (npm start refuses to start). Each function
+ * reads its own `CORS_ALLOWED_ORIGINS`.
  *
  * @example
  * ```ts
@@ -111,5 +117,8 @@ export function envCorsOrigins() {
   return z
     .string()
     .default('*')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean));
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .superRefine((origins, context) => {
+      for (const message of corsOriginsProblems(origins)) context.addIssue({ code: 'custom', message });
+    });
 }

@@ -6,12 +6,12 @@
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { validator } from 'hono/validator';
 import type { z } from 'zod';
 import { ConfigError } from './config.js';
+import { corsPolicy } from './cors.js';
 import { errorResponse, KitError } from './errors.js';
 import type { Logger } from './log.js';
 import { describeIssues, illFormedField, WELL_FORMED_MESSAGE } from './validation.js';
@@ -39,8 +39,10 @@ export interface FunctionAppOptions {
    */
   maxBodyBytes?: number | null;
   /**
-   * Origins allowed by CORS; `['*']` allows any (safe here: no cookies or ambient credentials).
-   * `null` adds no CORS at all, for an app that only mounts functions which answer CORS themselves.
+   * Origins allowed by CORS (`shared/cors.ts`: origins as browsers send them, `https://*.example.com`,
+   * or `['*']` for any: safe here, no cookies or ambient credentials). Every answer exposes
+   * `Retry-After` and `RateLimit-*` to the page, and preflights are cached. `null` adds no CORS at
+   * all, for an app that only mounts functions which answer CORS themselves.
    */
   corsOrigins?: string[] | null;
 }
@@ -67,9 +69,7 @@ export function createFunctionApp(options: FunctionAppOptions): Hono<KitEnv> {
   });
   // Before anything that can answer (405, 413, 415, 404), so every answer carries the CORS headers
   // and a browser sees the error rather than a CORS failure.
-  if (corsOrigins) {
-    app.use(cors({ origin: corsOrigins.includes('*') ? '*' : corsOrigins, allowMethods: ['POST', 'GET', 'OPTIONS'] }));
-  }
+  if (corsOrigins) app.use(corsPolicy(corsOrigins));
   app.use(
     methodNotAllowed({
       app,

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import { ConfigError, type EnvSource } from '../config.js';
+import { corsPolicy } from '../cors.js';
 import { errorResponse } from '../errors.js';
 import { createFunctionApp, type KitEnv } from '../http.js';
 import type { KitFunction, RuntimeServices } from '../platform.js';
@@ -35,7 +35,10 @@ export function buildFunctionApp(fn: KitFunction, env: EnvSource, runtime: Runti
 
 /**
  * Mounts every function under its name and adds `GET /health`, readable from any web page (CORS
- * `*`, no credentials: it holds nothing private).
+ * `*`, no credentials: it holds nothing private). What the root answers itself (a 404 for a path no
+ * function serves, a 405 on `/health`) is readable from any page too, so a browser calling a function
+ * this server does not have sees that 404, not a CORS failure; under `/<name>` every answer carries
+ * that function's own CORS headers.
  *
  * @example
  * ```ts
@@ -49,7 +52,11 @@ export function mountFunctions(functions: readonly KitFunction[], env: EnvSource
   // applies both itself, its CORS from its own CORS_ALLOWED_ORIGINS.
   const root = createFunctionApp({ logger: runtime.logger, corsOrigins: null, maxBodyBytes: null });
   for (const fn of functions) root.route(`/${fn.name}`, buildFunctionApp(fn, env, runtime));
-  root.use('/health', cors({ origin: '*', allowMethods: ['GET', 'HEAD'] }));
+  const servedByFunction = (path: string) => functions.some((fn) => path === `/${fn.name}` || path.startsWith(`/${fn.name}/`));
+  // /health is read-only; elsewhere a preflight for the functions' methods passes, so their 404 is read.
+  const health = corsPolicy(['*'], ['GET', 'HEAD']);
+  const elsewhere = corsPolicy(['*'], ['POST', 'GET', 'HEAD']);
+  root.use((c, next) => (servedByFunction(c.req.path) ? next() : (c.req.path === '/health' ? health : elsewhere)(c, next)));
   // Built after the functions, so it lists what their ports said while building (development providers).
   const notices = 'notices' in runtime ? (runtime.notices as readonly string[]) : [];
   root.get('/health', (c) =>
