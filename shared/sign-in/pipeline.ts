@@ -17,10 +17,18 @@ import type { KitEnv } from '../http.js';
 import type { Logger } from '../log.js';
 import { createRateLimitGuard, type LimitCheck } from '../rate-limit/guard.js';
 import type { RateLimitStore } from '../rate-limit/store.js';
-import type { NewUser, UserRecord, UsersDirectory } from '../users.js';
+import type { IssuedToken, NewUser, UserRecord, UsersDirectory } from '../users.js';
 import type { Delivery, MessageText, OutOfBandChannel } from './delivery.js';
 import { getOrCreateUser } from './resolve.js';
 import { issueToken, type TokenSettings } from './token.js';
+
+/**
+ * A browser flow's delivery: a 302 to the URL this builds from the token, with `userId` and
+ * `secret` in its query, as Appwrite's own `createOAuth2Token` sends them to its success URL.
+ */
+export interface RedirectDelivery {
+  redirect(token: IssuedToken): string;
+}
 
 /** Who `prove` found: a user it already holds, or a subject to find or create by ID. */
 export type Identity = { user: UserRecord } | { userId: string; profile?: Omit<NewUser, 'userId'> };
@@ -37,8 +45,11 @@ export interface SignInSteps {
    */
   clearOnSuccess?: readonly LimitCheck[];
   token: TokenSettings;
-  /** `response`: the secret in the answer (200). Otherwise sent out of band, and the answer (202) never holds it. */
-  deliver: 'response' | OutOfBandChannel;
+  /**
+   * `response`: the secret in the answer (200). A {@link RedirectDelivery}: a 302 carrying it to a
+   * URL the function checked. Otherwise sent out of band, and the answer (202) never holds it.
+   */
+  deliver: 'response' | RedirectDelivery | OutOfBandChannel;
   /** Out of band only: the words of this message (e.g. in the user's language) instead of the channel's own. */
   text?: MessageText;
 }
@@ -75,9 +86,10 @@ export function createSignIn(ports: SignInPorts) {
 
   return async function signIn(c: Context<KitEnv>, steps: SignInSteps): Promise<Response> {
     // A channel nobody configured fails before any counting, proving or user creation.
-    const channel = steps.deliver === 'response' ? null : ports.delivery?.[steps.deliver];
-    if (steps.deliver !== 'response' && !channel) {
-      ports.logger.error('delivery_failed', { channel: steps.deliver, reason: 'channel_not_configured' });
+    const outOfBand = typeof steps.deliver === 'string' && steps.deliver !== 'response' ? steps.deliver : null;
+    const channel = outOfBand === null ? null : ports.delivery?.[outOfBand];
+    if (outOfBand !== null && !channel) {
+      ports.logger.error('delivery_failed', { channel: outOfBand, reason: 'channel_not_configured' });
       throw new KitError('delivery_unavailable', 'The code could not be sent. Try again later.');
     }
     if ((steps.guards?.length || steps.clearOnSuccess?.length) && !guard) {
@@ -106,6 +118,10 @@ export function createSignIn(ports: SignInPorts) {
     const token = await issueToken(ports, user, steps.token);
     // The token may exist now, but it reaches no one who is not waiting for it.
     stopIfAbandoned('deliver');
+    if (typeof steps.deliver === 'object') {
+      ports.logger.info('login_succeeded', { userId: user.id, delivery: 'redirect' });
+      return c.redirect(steps.deliver.redirect(token), 302);
+    }
     if (!channel) {
       ports.logger.info('login_succeeded', { userId: user.id, delivery: 'response' });
       return c.json({ userId: token.userId, secret: token.secret, expire: token.expire }, 200);

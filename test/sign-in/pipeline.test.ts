@@ -165,6 +165,31 @@ describe("deliver: 'response'", () => {
   });
 });
 
+describe('deliver: a redirect', () => {
+  it('answers 302 to the URL built from the token, not cached, whose secret opens a session; a blocked user gets no redirect', async () => {
+    const { call } = signInApp({
+      deliver: { redirect: (token) => `https://app.example.com/done?userId=${token.userId}&secret=${token.secret}` },
+    });
+    const response = await call({ email: 'rita@example.com' });
+
+    expect(response.status).toBe(302);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.text()).toBe('');
+    const location = new URL(response.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe('https://app.example.com/done');
+    const userId = location.searchParams.get('userId')!;
+    expect(userId).toBe(await deriveUserId('t', 'test-email', 'rita@example.com'));
+    expect(location.searchParams.get('secret')).toBe(secrets.at(-1));
+    expect(capture.lines).toContain(`login_succeeded userId="${userId}" delivery="redirect"`);
+    expect(await openSession(dev, userId, secrets.at(-1)!)).toBe(userId);
+
+    await dev.users().updateStatus({ userId, status: false });
+    const blocked = await call({ email: 'rita@example.com' });
+    expect(blocked.status).toBe(403);
+    expect(blocked.headers.get('location')).toBeNull();
+  });
+});
+
 describe('out of band through Appwrite Messaging', () => {
   it("deliver: 'email' answers 202 { userId, expire } and emails the secret, which opens a session", async () => {
     const { call } = signInApp({ deliver: 'email', delivery: messagingDelivery() });
