@@ -51,8 +51,11 @@ export interface SignOptions {
   crit?: Record<string, boolean>;
 }
 
-/** What the JWKS endpoint does instead of answering. */
-export type JwksFailure = { status: number } | 'drop';
+/**
+ * What the JWKS or discovery endpoint does instead of answering: another status (or a 200 with
+ * `body`, which is not what was asked for), a dropped connection, or no answer at all.
+ */
+export type EndpointFailure = { status: number; body?: string } | 'drop' | 'hang';
 
 /** Options; everything has a default. */
 export interface OidcIssuerOptions {
@@ -82,8 +85,11 @@ export interface OidcIssuer {
   readonly discoveryFetches: number;
   /** Variables for the auth0 preset pointed at this issuer; `overrides` win (`undefined` removes one). */
   env(overrides?: Record<string, string | undefined>): Record<string, string>;
-  /** Makes a key, publishes it and signs with it from now on. Returns its kid. */
-  addKey(algorithm?: IssuerKeyAlgorithm, kid?: string): Promise<string>;
+  /**
+   * Makes a key and publishes it; `sign` uses it from now on unless `current: false` (a key published
+   * ahead of a rotation). Returns its kid.
+   */
+  addKey(algorithm?: IssuerKeyAlgorithm, options?: { kid?: string; current?: boolean }): Promise<string>;
   /** Unpublishes a key (it can still sign, as a stolen or retired key would). */
   removeKey(kid: string): void;
   /** The public JWK of a key (default: the newest). */
@@ -98,8 +104,10 @@ export interface OidcIssuer {
   sign(claims: Claims, options?: SignOptions): Promise<string>;
   /** Claims added to the tokens the token endpoint issues for a username (roles, email, ...). */
   setUserClaims(username: string, claims: Claims): void;
-  /** Makes the JWKS endpoint fail (`null` repairs it). */
-  failJwks(failure: JwksFailure | null): void;
+  /** Makes the JWKS endpoint fail (`null` repairs it); it still counts the fetches. */
+  failJwks(failure: EndpointFailure | null): void;
+  /** Makes the discovery endpoint fail (`null` repairs it). */
+  failDiscovery(failure: EndpointFailure | null): void;
   close(): Promise<void>;
 }
 
@@ -173,16 +181,19 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
   let currentKid = '';
   let jwksFetches = 0;
   let discoveryFetches = 0;
-  let jwksFailure: JwksFailure | null = null;
+  let jwksFailure: EndpointFailure | null = null;
+  let discoveryFailure: EndpointFailure | null = null;
+  const hanging = new Set<ServerResponse>();
   let url = '';
 
   const nowSeconds = () => Math.floor(clock.now() / 1000);
 
-  async function addKey(algorithm: IssuerKeyAlgorithm = 'RS256', kid = `key-${keys.size + 1}-${randomBytes(4).toString('hex')}`): Promise<string> {
+  async function addKey(algorithm: IssuerKeyAlgorithm = 'RS256', keyOptions: { kid?: string; current?: boolean } = {}): Promise<string> {
+    const kid = keyOptions.kid ?? `key-${keys.size + 1}-${randomBytes(4).toString('hex')}`;
     const { privateKey, publicKey } = await generateKeyPair(algorithm, { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid, alg: algorithm, use: 'sig' };
     keys.set(kid, { algorithm, privateKey, jwk, published: true });
-    currentKid = kid;
+    if (keyOptions.current !== false) currentKid = kid;
     return kid;
   }
 
@@ -201,6 +212,17 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
   const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
     response.end(JSON.stringify(body));
+  };
+  /** Answers as `failure` says; false when there is no failure to play. */
+  const failed = (request: IncomingMessage, response: ServerResponse, failure: EndpointFailure | null): boolean => {
+    if (failure === null) return false;
+    if (failure === 'drop') request.socket.destroy();
+    else if (failure === 'hang') hanging.add(response);
+    else {
+      response.writeHead(failure.status, { 'content-type': 'application/json' });
+      response.end(failure.body ?? JSON.stringify({ error: 'unavailable' }));
+    }
+    return true;
   };
   const redirect = (response: ServerResponse, target: string) => {
     response.writeHead(302, { location: target });
@@ -260,12 +282,12 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
     const path = requestUrl.pathname;
     if (request.method === 'GET' && (path === '/.well-known/jwks.json' || path === '/jwks.json')) {
       jwksFetches++;
-      if (jwksFailure === 'drop') return void request.socket.destroy();
-      if (jwksFailure) return json(response, jwksFailure.status, { error: 'unavailable' });
+      if (failed(request, response, jwksFailure)) return;
       return json(response, 200, { keys: [...keys.values()].filter((key) => key.published).map((key) => key.jwk) });
     }
     if (request.method === 'GET' && path === '/.well-known/openid-configuration') {
       discoveryFetches++;
+      if (failed(request, response, discoveryFailure)) return;
       return json(response, 200, {
         issuer: url,
         authorization_endpoint: `${url}authorize`,
@@ -361,8 +383,12 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
     failJwks: (failure) => {
       jwksFailure = failure;
     },
+    failDiscovery: (failure) => {
+      discoveryFailure = failure;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const response of hanging) response.destroy();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
