@@ -8,8 +8,9 @@
  * @module
  */
 import type { KitFunction } from '../shared/platform.js';
+import { auth0Function } from './auth0/index.js';
 import { captchaFunction } from './captcha/index.js';
 import { passwordFunction } from './password/index.js';
 
 /** The kit's functions, in the order `/health` and the OpenAPI document list them. */
-export const kitFunctions: readonly KitFunction[] = [passwordFunction, captchaFunction];
+export const kitFunctions: readonly KitFunction[] = [passwordFunction, captchaFunction, auth0Function];
