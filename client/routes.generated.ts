@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { auth0Routes } from '../functions/auth0/routes.js';
 import type { captchaRoutes } from '../functions/captcha/routes.js';
 import type { passwordRoutes } from '../functions/password/routes.js';
 import type { ClientRouteTable } from './types.js';
@@ -13,6 +14,7 @@ import type { ClientRouteTable } from './types.js';
 export interface KitRouteTables {
   password: typeof passwordRoutes;
   captcha: typeof captchaRoutes;
+  auth0: typeof auth0Routes;
 }
 
 /** Each route as the client calls it. */
@@ -26,5 +28,11 @@ export const kitRoutes = {
     email: { method: 'POST', path: '/email', answer: 'pending', body: 'json' },
     sms: { method: 'POST', path: '/sms', answer: 'pending', body: 'json' },
     guest: { method: 'POST', path: '/guest', answer: 'session', body: 'json' },
+  },
+  auth0: {
+    exchange: { method: 'POST', path: '/exchange', answer: 'session', body: 'json' },
+    login: { method: 'GET', path: '/login', answer: 'redirect', body: 'none', query: ['success', 'failure'] },
+    callback: { method: 'GET', path: '/callback', answer: 'redirect', body: 'none', query: ['code', 'state', 'error', 'error_description'] },
+    backchannelLogout: { method: 'POST', path: '/backchannel-logout', answer: 'json', body: 'form' },
   },
 } as const satisfies ClientRouteTable;
