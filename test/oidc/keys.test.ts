@@ -59,6 +59,13 @@ describe('the JWKS cache', () => {
     expect(issuer.jwksFetches).toBe(2);
   });
 
+  it('requests arriving together on a cold process share one fetch', async () => {
+    const verifier = verifierFor(issuer.env());
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => issuer.sign(issuer.accessClaims())));
+    await Promise.all(tokens.map((token) => verifier.verify(token, 'access')));
+    expect(issuer.jwksFetches).toBe(1);
+  });
+
   it('a flood of unknown kids causes at most one fetch per cooldown', async () => {
     const verifier = verifierFor(issuer.env());
     await verifier.verify(await issuer.sign(issuer.accessClaims()), 'access');
@@ -126,6 +133,7 @@ describe('an unreachable JWKS', () => {
     ['a 200 that is not JSON', { status: 200, body: '<html>maintenance</html>' }],
     ['a 200 that is not a key set', { status: 200, body: '{"keys":5}' }],
     ['a dropped connection', 'drop'],
+    ['a key set over 256 KiB', { status: 200, body: JSON.stringify({ keys: [], padding: 'p'.repeat(300 * 1024) }) }],
   ] as const)('with no cached key is issuer_unavailable (503) on %s, asked again only after the cooldown', async (_name, failure) => {
     const verifier = verifierFor(issuer.env());
     issuer.failJwks(failure);
@@ -229,15 +237,17 @@ describe('discovery', () => {
   });
 
   it.each([
-    ['names another issuer', () => JSON.stringify({ issuer: 'https://evil.example/', authorization_endpoint: 'https://evil.example/a', token_endpoint: 'https://evil.example/t', jwks_uri: 'https://evil.example/j' })],
-    ['has a jwks_uri over plain http to another host', () => JSON.stringify({ issuer: issuer.url, authorization_endpoint: `${issuer.url}a`, token_endpoint: `${issuer.url}t`, jwks_uri: 'http://evil.example/jwks.json' })],
-    ['lacks the token endpoint', () => JSON.stringify({ issuer: issuer.url, authorization_endpoint: `${issuer.url}a`, jwks_uri: issuer.jwksUrl })],
-    ['is not JSON', () => 'nope'],
-  ])('is refused when the document %s', async (_name, body) => {
+    ['names another issuer', 'the document names another issuer', () => JSON.stringify({ issuer: 'https://evil.example/', authorization_endpoint: 'https://evil.example/a', token_endpoint: 'https://evil.example/t', jwks_uri: 'https://evil.example/j' })],
+    ['has a jwks_uri over plain http to another host', 'not a discovery document', () => JSON.stringify({ issuer: issuer.url, authorization_endpoint: `${issuer.url}a`, token_endpoint: `${issuer.url}t`, jwks_uri: 'http://evil.example/jwks.json' })],
+    ['lacks the token endpoint', 'not a discovery document', () => JSON.stringify({ issuer: issuer.url, authorization_endpoint: `${issuer.url}a`, jwks_uri: issuer.jwksUrl })],
+    ['is not JSON', 'not JSON', () => 'nope'],
+    ['is too large', 'document too large', () => JSON.stringify({ issuer: issuer.url, padding: 'p'.repeat(300 * 1024) })],
+  ])('is refused when the document %s', async (_name, reason, body) => {
     issuer.failDiscovery({ status: 200, body: body() });
     const verifier = verifierFor(customEnv());
     expect(await outcome(verifier.verify(await issuer.sign(issuer.accessClaims()), 'access'))).toBe('issuer_unavailable');
     expect(issuer.jwksFetches).toBe(0);
+    expect(logLines).toContain(`oidc_discovery_failed reason=${JSON.stringify(reason)}`);
   });
 
   it('refuses a document for the issuer spelt without its trailing slash (the issuer must match exactly)', async () => {
