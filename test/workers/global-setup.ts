@@ -12,6 +12,7 @@ import { systemClock } from '../../shared/clock.js';
 import { startCaptchaVendor } from '../helpers/captcha-vendor.js';
 import { DEV_VARS_EXAMPLE, readDevVarsExample } from '../helpers/dotenv.js';
 import { startNpmStart } from '../helpers/npm-start.js';
+import { startOidcIssuer } from '../helpers/oidc-issuer.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,6 +28,12 @@ declare module 'vitest' {
      * so `solveUrl` answers a fresh token to any request, as a browser widget would hand one over.
      */
     turnstile: { siteverifyUrl: string; secret: string; solveUrl: string };
+    /**
+     * The local OIDC issuer (`test/helpers/oidc-issuer.ts`) as the auth0 function's variables, and
+     * `mintUrl`: POST `{ kind: 'access' | 'logout', claims }` there for a token it signed (workerd
+     * cannot call the issuer's `sign`).
+     */
+    oidc: { env: Record<string, string>; mintUrl: string };
   }
 }
 
@@ -87,7 +94,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
     solveUrl: `http://${host}:${(solver.address() as AddressInfo).port}/`,
   });
 
+  const issuer = await startOidcIssuer({ clock: systemClock });
+  const minter = createHttpServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const { kind, claims } = JSON.parse(body) as { kind: 'access' | 'logout'; claims: Record<string, unknown> };
+      void issuer
+        .sign(kind === 'logout' ? issuer.logoutClaims(claims) : issuer.accessClaims(claims))
+        .then((token) => response.writeHead(200, { 'content-type': 'text/plain' }).end(token));
+    });
+  });
+  await new Promise<void>((resolve) => minter.listen(0, host, resolve));
+  project.provide('oidc', { env: issuer.env(), mintUrl: `http://${host}:${(minter.address() as AddressInfo).port}/` });
+
   return async () => {
+    minter.closeAllConnections();
+    await new Promise<void>((resolve) => minter.close(() => resolve()));
+    await issuer.close();
     solver.closeAllConnections();
     await new Promise<void>((resolve) => solver.close(() => resolve()));
     await vendor.close();
