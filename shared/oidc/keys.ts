@@ -2,7 +2,7 @@
  * Where a token's verification key comes from: the issuer's JWKS through jose's
  * `createRemoteJWKSet` (cached per issuer and URL for the process or isolate), or the custom
  * preset's shared HS256 secret. Never from the token: an embedded `jwk`, `jku`, `x5u` or `x5c`
- * header is refused before any key is looked up.
+ * header (and any `crit`) is refused before any key is looked up.
  *
  * @module
  */
@@ -22,15 +22,18 @@ const keyCarryingHeaders = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 const MAX_KID_CHARS = 256;
 
 /**
- * Refuses a header that tries to choose its own key, or whose `kid` is not a short string.
- * A `kid` is only ever string-compared with the JWKS's (jose, local.ts), never used as a path or query.
+ * Refuses a header that tries to choose its own key, whose `kid` is not a short string, or that
+ * declares critical extensions. A `kid` is only ever string-compared with the JWKS's (jose,
+ * local.ts), never used as a path or query. jose refuses a `crit` naming an extension it does not
+ * know before any key is looked up; this also refuses one it knows (`b64`), which no OIDC issuer sends.
  *
  * @example
  * ```ts
- * refuseSelfChosenKeys({ alg: 'RS256', jku: 'https://attacker.example/jwks.json' }); // throws invalid_token
+ * refuseUntrustedHeader({ alg: 'RS256', jku: 'https://attacker.example/jwks.json' }); // throws invalid_token
  * ```
  */
-export function refuseSelfChosenKeys(header: JWSHeaderParameters): void {
+export function refuseUntrustedHeader(header: JWSHeaderParameters): void {
+  if (Object.hasOwn(header, 'crit')) throw invalidToken('The token uses a feature this service does not accept.');
   for (const name of keyCarryingHeaders) {
     if (Object.hasOwn(header, name)) throw invalidToken('The token names its own key; keys come only from the issuer.');
   }
@@ -42,7 +45,7 @@ export function refuseSelfChosenKeys(header: JWSHeaderParameters): void {
 /** The custom preset's shared secret, for HS256 tokens only (the allowlist is HS256 alone). */
 export function secretKey(secret: Uint8Array): KeyResolver {
   return async (header) => {
-    refuseSelfChosenKeys(header);
+    refuseUntrustedHeader(header);
     return secret;
   };
 }
@@ -126,7 +129,7 @@ function remoteKeysFor(options: JwksOptions): RemoteKeys {
  */
 export function jwksKeys(options: JwksOptions | (() => Promise<JwksOptions>)): KeyResolver {
   return async (header, token) => {
-    refuseSelfChosenKeys(header);
+    refuseUntrustedHeader(header);
     const resolved = typeof options === 'function' ? await options() : options;
     const entry = remoteKeysFor(resolved);
     if (entry.failedAt !== undefined && Date.now() - entry.failedAt < resolved.cooldownMs) return cachedKey(entry, header, token);
