@@ -126,7 +126,9 @@ function reasonFor(error: unknown): Refusal {
   if (error instanceof errors.JWKSNoMatchingKey) return { code: 'unknown_key', message: "The token's signing key is not one of the issuer's." };
   if (error instanceof errors.JWKSMultipleMatchingKeys) return { code: 'ambiguous_key', message: "The token's signing key is ambiguous." };
   if (error instanceof errors.JOSENotSupported) return { code: 'not_supported', message: 'The token uses a feature this service does not accept.' };
-  return { code: 'malformed', message: 'The token is malformed.' };
+  if (error instanceof errors.JOSEError) return { code: 'malformed', message: 'The token is malformed.' };
+  // Not jose's verdict on the token: e.g. a key in the issuer's JWKS that jose will not use (RSA under 2048 bits).
+  return { code: `unexpected_${error instanceof Error ? error.name : typeof error}`, message: 'The token could not be verified.' };
 }
 
 /** The `kid` and `alg` of a token, shortened, for the log: never the token itself. */
@@ -217,12 +219,8 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
 
   function audienceOf(kind: OidcTokenKind): string {
     const audience = kind === 'access' ? config.audience : config.clientId;
-    if (audience === undefined) {
-      const variable = kind === 'access' ? 'AUTH0_AUDIENCE' : 'AUTH0_CLIENT_ID';
-      const error = new ConfigError([`${variable}: is required to verify ${kind} tokens`]);
-      logger.error('config_invalid', { message: error.message });
-      throw error;
-    }
+    // The routes' error handler logs it and answers 500 config_invalid: the deployment is at fault, not the token.
+    if (audience === undefined) throw new ConfigError([`${kind === 'access' ? 'AUTH0_AUDIENCE' : 'AUTH0_CLIENT_ID'}: is required to verify ${kind} tokens`]);
     return audience;
   }
 
@@ -255,7 +253,6 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
           if (error.type === 'invalid_token') throw refused('refused_header', error);
           throw error;
         }
-        if (error instanceof ConfigError) throw error;
         const { code, message } = reasonFor(error);
         throw refused(code, invalidToken(message));
       }

@@ -2,10 +2,12 @@
  * The "own backend" preset: tokens a backend signs itself, with an HS256 shared secret or with its
  * own keys behind a JWKS, signed here exactly as the README shows.
  */
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTHeaderParameters } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../shared/log.js';
 import { oidcPort, type OidcVerifier } from '../../shared/oidc/index.js';
 import { manualClock } from '../helpers/clock.js';
 import { forge, startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
@@ -76,12 +78,19 @@ describe('own backend with its own keys behind a JWKS', () => {
   let server: ReturnType<typeof createServer>;
   let jwksUrl = '';
   let privateKey: CryptoKey;
+  // jose refuses RSA keys under 2048 bits, so this one is made and used with node:crypto.
+  const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
 
   beforeAll(async () => {
     // The README's backend: one key pair, its public half served as a JWKS.
     const pair = await generateKeyPair('RS256');
     privateKey = pair.privateKey;
-    const jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'backend-1', alg: 'RS256', use: 'sig' }] };
+    const jwks = {
+      keys: [
+        { ...(await exportJWK(pair.publicKey)), kid: 'backend-1', alg: 'RS256', use: 'sig' },
+        { ...weak.publicKey.export({ format: 'jwk' }), kid: 'weak-1', alg: 'RS256', use: 'sig' },
+      ],
+    };
     server = createServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify(jwks));
@@ -98,5 +107,18 @@ describe('own backend with its own keys behind a JWKS', () => {
     // An HS256 token keyed with anything is refused: the allowlist is RS256.
     const hs = await backendToken('user-7').sign(new TextEncoder().encode(secret));
     await expect(verifier.verify(hs, 'access')).rejects.toMatchObject({ type: 'invalid_token' });
+  });
+
+  it('refuses a token signed with an RSA key under 2048 bits, although the JWKS publishes it', async () => {
+    const lines: string[] = [];
+    const verifier = oidcPort.create(
+      createTestPlatform({ env: { AUTH0_PRESET: 'custom', AUTH0_ISSUER: backend, AUTH0_AUDIENCE: audience, AUTH0_JWKS_URL: jwksUrl }, clock, logger: createLogger((line) => lines.push(line)) }).runtime,
+    );
+    const now = Math.floor(clock.now() / 1000);
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const input = `${part({ alg: 'RS256', kid: 'weak-1', typ: 'JWT' })}.${part({ iss: backend, aud: audience, sub: 'user-7', iat: now, exp: now + 60 })}`;
+    const token = `${input}.${createSign('RSA-SHA256').update(input).sign(weak.privateKey).toString('base64url')}`;
+    await expect(verifier.verify(token, 'access')).rejects.toMatchObject({ type: 'invalid_token', message: 'The token could not be verified.' });
+    expect(lines.join('\n')).toContain('reason="unexpected_TypeError"');
   });
 });
