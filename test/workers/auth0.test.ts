@@ -1,7 +1,8 @@
 // The auth0 function inside workerd, in a Worker built from the function list with the bindings of
 // .dev.vars.example plus the local OIDC issuer global-setup starts: its JWKS fetched through the
 // fetch port from inside workerd, the user created in npm start's embedded Appwrite, the secret
-// exchanged with the `appwrite` web SDK, the logout token's jti kept by the ONCE_STORE Durable Object.
+// exchanged with the `appwrite` web SDK, the logout token's jti kept by the ONCE_STORE Durable Object;
+// and the redirect flow, its cookie sealed and opened with Web Crypto in workerd.
 import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { Account, AppwriteException, Client } from 'appwrite';
@@ -12,7 +13,16 @@ import { createWorker } from '../../shared/runtime/workers.js';
 const worker = createWorker([auth0Function]);
 const oidc = inject('oidc');
 const ROLES_CLAIM = 'https://kit.example/roles';
-const auth0Env = { ...env, ...oidc.env, AUTH0_ROLES_CLAIM: ROLES_CLAIM };
+const auth0Env = {
+  ...env,
+  ...oidc.env,
+  AUTH0_ROLES_CLAIM: ROLES_CLAIM,
+  // The redirect flow, with this Worker's own callback and the issuer's test client.
+  AUTH0_CALLBACK_URL: 'https://kit.test/auth0/callback',
+  AUTH0_CLIENT_SECRET: oidc.clientSecret,
+  AUTH0_COOKIE_SECRET: 'workerd-test-cookie-secret-of-at-least-32-bytes',
+  AUTH0_REDIRECT_ORIGINS: 'https://app.example.com',
+};
 
 async function call(path: string, init: RequestInit): Promise<Response> {
   const ctx = createExecutionContext();
@@ -66,6 +76,33 @@ describe('auth0 function in workerd', () => {
     const replay = await call('/auth0/backchannel-logout', { method: 'POST', headers: form, body });
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ type: 'logout_token_invalid' });
+  });
+
+  it('runs the redirect flow: /login to the issuer’s login form, /callback to the success URL with a secret that opens a session', async () => {
+    const login = await call(`/auth0/login?${new URLSearchParams({ success: 'https://app.example.com/in', failure: 'https://app.example.com/out' })}`, {
+      headers: { 'cf-connecting-ip': '203.0.113.83' },
+      redirect: 'manual',
+    });
+    expect(login.status, await login.clone().text()).toBe(302);
+    const cookie = login.headers.getSetCookie()[0]!;
+    expect(cookie).toMatch(/^__Host-auth0-flow=[^;]+; Max-Age=900; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    const authorize = new URL(login.headers.get('location')!);
+    const posted = await fetch(new URL('/authorize', authorize), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...Object.fromEntries(authorize.searchParams), username: 'workerd' }).toString(),
+      redirect: 'manual',
+    });
+    const back = new URL(posted.headers.get('location')!);
+    const callback = await call(`/auth0/callback${back.search}`, { headers: { cookie: cookie.split(';')[0]!, 'cf-connecting-ip': '203.0.113.83' }, redirect: 'manual' });
+    expect(callback.status, await callback.clone().text()).toBe(302);
+    const landed = new URL(callback.headers.get('location')!);
+    expect(`${landed.origin}${landed.pathname}`).toBe('https://app.example.com/in');
+
+    stubBrowserStorage();
+    const account = new Account(new Client().setEndpoint(inject('appwriteEndpoint')).setProject(inject('appwriteProjectId')));
+    await account.createSession({ userId: landed.searchParams.get('userId')!, secret: landed.searchParams.get('secret')! });
+    expect((await account.get()).email).toBe('workerd@example.com');
   });
 
   it('refuses a token for another audience with 401 invalid_token', async () => {

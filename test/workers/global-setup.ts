@@ -29,11 +29,12 @@ declare module 'vitest' {
      */
     turnstile: { siteverifyUrl: string; secret: string; solveUrl: string };
     /**
-     * The local OIDC issuer (`test/helpers/oidc-issuer.ts`) as the auth0 function's variables, and
+     * The local OIDC issuer (`test/helpers/oidc-issuer.ts`) as the auth0 function's variables, its
+     * test client's secret (for the redirect flow), and
      * `mintUrl`: POST `{ kind: 'access' | 'logout', claims }` there for a token it signed (workerd
      * cannot call the issuer's `sign`).
      */
-    oidc: { env: Record<string, string>; mintUrl: string };
+    oidc: { env: Record<string, string>; clientSecret: string; mintUrl: string };
   }
 }
 
@@ -106,7 +107,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
   });
   await new Promise<void>((resolve) => minter.listen(0, host, resolve));
-  project.provide('oidc', { env: issuer.env(), mintUrl: `http://${host}:${(minter.address() as AddressInfo).port}/` });
+  project.provide('oidc', { env: issuer.env(), clientSecret: issuer.clientSecret, mintUrl: `http://${host}:${(minter.address() as AddressInfo).port}/` });
 
   return async () => {
     minter.closeAllConnections();
