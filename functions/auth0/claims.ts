@@ -55,7 +55,14 @@ export function profileFrom(claims: JWTPayload): TokenProfile {
 /** Appwrite's label rules: 1-36 characters of `[0-9A-Za-z]`, at most 1000 per user. */
 const MAX_LABEL_CHARS = 36;
 const MAX_LABELS = 1000;
-/** Roles mapped per user: far beyond any real role list, far below Appwrite's 1000 labels. */
+/**
+ * Roles mapped per user: far beyond any real role list, far below Appwrite's 1000 labels.
+ *
+ * @example
+ * ```ts
+ * rolesToLabels(manyRoles, 'auth0').labels.length <= MAX_ROLE_LABELS; // true
+ * ```
+ */
 export const MAX_ROLE_LABELS = 100;
 
 /** The labels a token's roles grant, and how many roles could not become one. */
@@ -121,7 +128,14 @@ export function sameLabels(a: readonly string[], b: readonly string[]): boolean 
   return set.size === new Set(b).size && b.every((label) => set.has(label));
 }
 
-/** Largest copy of claims kept in prefs, as JSON. */
+/**
+ * Largest copy of claims kept in prefs, as JSON; a larger one leaves prefs as they are.
+ *
+ * @example
+ * ```ts
+ * mergePrefs({}, 'auth0', { big: 'x'.repeat(MAX_COPIED_PREFS_CHARS) }); // null
+ * ```
+ */
 export const MAX_COPIED_PREFS_CHARS = 16 * 1024;
 /** Appwrite's limit for the whole prefs object, as JSON. */
 const MAX_PREFS_CHARS = 65_535;

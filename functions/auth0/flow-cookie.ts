@@ -16,7 +16,14 @@ import { EncryptJWT, errors, jwtDecrypt, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 
-/** How long a sign-in may take between `/login` and `/callback`. */
+/**
+ * How long a sign-in may take between `/login` and `/callback`.
+ *
+ * @example
+ * ```ts
+ * clock.advance((FLOW_LIFETIME_SECONDS + 1) * 1000); // the callback now answers failure?error=flow_expired
+ * ```
+ */
 export const FLOW_LIFETIME_SECONDS = 600;
 
 /**

@@ -43,7 +43,14 @@ export function redirectOriginProblem(entry: string): string | null {
   return null;
 }
 
-/** Longest `success` or `failure` URL: both ride in the flow cookie, which browsers cap at 4 KiB. */
+/**
+ * Longest `success` or `failure` URL: both ride in the flow cookie, which browsers cap at 4 KiB.
+ *
+ * @example
+ * ```ts
+ * z.string().max(MAX_REDIRECT_URL_CHARS);
+ * ```
+ */
 export const MAX_REDIRECT_URL_CHARS = 1024;
 
 /**

@@ -13,7 +13,14 @@ import { MAX_REDIRECT_URL_CHARS } from './redirects.js';
 /** What resolving and signing in a verified user can fail with. */
 const signInErrors = ['user_blocked', 'rate_limited', 'rate_limiter_unavailable', 'appwrite_error', 'appwrite_unavailable'] as const;
 
-/** The types `/callback` may send to the failure URL as `?error=`. */
+/**
+ * The types `/callback` may send to the failure URL as `?error=`.
+ *
+ * @example
+ * ```ts
+ * callbackFailureTypes.includes('flow_expired'); // true
+ * ```
+ */
 export const callbackFailureTypes = [
   'flow_expired',
   'flow_invalid',
