@@ -3,7 +3,9 @@
  * calls (method, path, what the answer means, where the input goes), from the functions registry
  * (`functions/index.ts`) and each function's route declarations (`functions/<dir>/routes.ts`). The
  * client's types come from the same declarations through `import type`, so no zod and no server code
- * reaches a client bundle. `test/client/routes-generated.test.ts` fails when the file is stale.
+ * reaches a client bundle. The file is not committed: `npm install` (prepare), `npm test` and
+ * `npm run typecheck` regenerate it, so adding a function needs no edit here; `test/client/routes.test.ts`
+ * fails when it is stale.
  *
  * @example
  * ```sh
