@@ -14,6 +14,8 @@ import { silentLogger } from '../../shared/log.js';
 import { startNodeServer, type RunningNodeServer } from '../../shared/runtime/node.js';
 import { freshBrowser } from '../helpers/browser.js';
 import { codeIn, type OutboxMessage } from '../captcha-function/helpers.js';
+import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
+import { userIdForOidcSubject } from '../../shared/sign-in/user-id.js';
 
 /** Limits far above what these tests reach, but the per-account delays a 429 test runs into. */
 const roomy = {
@@ -201,5 +203,59 @@ describe('failures that are not the kit’s answers', () => {
     expect(error).toMatchObject({ type: 'unexpected_response', status: 503 });
     expect(error.retryAfter).toBeGreaterThanOrEqual(100);
     expect(error.retryAfter).toBeLessThanOrEqual(120);
+  });
+});
+
+describe('auth0', () => {
+  let issuer: OidcIssuer;
+  let auth0Server: RunningNodeServer;
+  beforeAll(async () => {
+    issuer = await startOidcIssuer();
+    auth0Server = await startNodeServer({
+      env: {
+        PORT: '0',
+        ...issuer.env(),
+        AUTH0_CLIENT_SECRET: issuer.clientSecret,
+        AUTH0_CALLBACK_URL: 'http://127.0.0.1:9/auth0/callback',
+        AUTH0_COOKIE_SECRET: 'f'.repeat(64),
+        AUTH0_REDIRECT_ORIGINS: 'http://localhost:5173',
+      },
+      functions: kitFunctions,
+      logger: silentLogger,
+    });
+  });
+  afterAll(async () => {
+    await auth0Server?.close();
+    await issuer?.close();
+  });
+
+  const auth0Kit = () => {
+    freshBrowser();
+    const own = new Account(new Client().setEndpoint(auth0Server.appwrite.endpoint).setProject(auth0Server.appwrite.projectId));
+    return { own, kit: createKitClient({ url: auth0Server.url, account: own }) };
+  };
+
+  it('exchange opens the session for the (iss, sub) user and resolves to it; again, the same user', async () => {
+    const { own, kit: client } = auth0Kit();
+    const token = await issuer.sign(issuer.accessClaims({ sub: 'auth0|client-test' }));
+    const user = await client.auth0.exchange({ token });
+    expect(user.$id).toBe(await userIdForOidcSubject(issuer.url, 'auth0|client-test'));
+    expect((await own.get()).$id).toBe(user.$id);
+    const again = auth0Kit();
+    expect((await again.kit.auth0.exchange({ token: await issuer.sign(issuer.accessClaims({ sub: 'auth0|client-test' })) })).$id).toBe(user.$id);
+  });
+
+  it('a token the verifier refuses is a KitClientError invalid_token 401, and no session opens', async () => {
+    const { own, kit: client } = auth0Kit();
+    const expired = await issuer.sign(issuer.accessClaims({ sub: 'auth0|late', exp: Math.floor(Date.now() / 1000) - 3600 }));
+    expect(await failure(client.auth0.exchange({ token: expired }))).toMatchObject({ type: 'invalid_token', status: 401 });
+    await expect(own.get()).rejects.toThrow();
+  });
+
+  it('login is a URL to open on the kit, carrying where to come back, without a request', () => {
+    const { kit: client } = auth0Kit();
+    const url = new URL(client.auth0.login({ success: 'http://localhost:5173/ok', failure: 'http://localhost:5173/no' }));
+    expect(`${url.origin}${url.pathname}`).toBe(`${auth0Server.url}/auth0/login`);
+    expect(url.searchParams.get('success')).toBe('http://localhost:5173/ok');
   });
 });
