@@ -141,7 +141,7 @@ export function createServerRoutes({ functions, url, dev, logger, swaggerUiDirec
     try {
       return new Response(await bytes, { headers: { 'content-type': type } });
     } catch {
-      // An install without optional dependencies (an Appwrite build prunes them) has no Swagger UI.
+      // swagger-ui-dist is a development dependency: an install without them has no Swagger UI.
       logger.warn('docs_assets_missing', { asset: name });
       return errorResponse(new KitError('not_found', 'The docs page needs the swagger-ui-dist package: run npm install.'));
     }
