@@ -9,6 +9,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Caller, DevAppwriteContext, DevEnv, RequestAuth } from './context.js';
 import { AppwriteError } from './errors.js';
 import { secretMatches } from './secrets.js';
+import { jwtCaller } from './jwts.js';
 import { readSessionCredentials } from './session-transport.js';
 
 /** Scopes every guest has (Appwrite's `guests` role, trimmed to what the double serves). */
@@ -85,7 +86,7 @@ export function resolveAuth(c: Context, ctx: DevAppwriteContext): RequestAuth {
     if (!keyScopes) throw new AppwriteError('user_unauthorized');
     return { project, ip, role: 'apps', caller: { kind: 'key', keyScopes }, scopes: new Set([...appScopes, ...keyScopes]) };
   }
-  const caller = project === 'project' ? sessionCaller(c, ctx) : ({ kind: 'guest' } as const);
+  const caller = project === 'project' ? (jwtCaller(c, ctx, readSessionCredentials(c, ctx.projectId) !== null) ?? sessionCaller(c, ctx)) : ({ kind: 'guest' } as const);
   return caller.kind === 'user'
     ? { project, ip, role: 'users', caller, scopes: new Set(userScopes) }
     : { project, ip, role: 'guests', caller, scopes: new Set(guestScopes) };

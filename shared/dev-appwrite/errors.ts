@@ -35,6 +35,8 @@ export const appwriteErrors = {
   user_blocked: [403, 'The current user has been blocked.'],
   user_session_already_exists: [401, 'Creation of a session is prohibited when a session is active.'],
   user_session_not_found: [404, 'The current user session could not be found.'],
+  user_jwt_invalid: [401, 'The JWT token is invalid. Please check the value of the X-Appwrite-JWT header to ensure the correct token is being used.'],
+  user_jwt_and_cookie_set: [403, 'Cannot use both JWT and cookies at the same time.'],
   password_recently_used: [
     400,
     'The password you are trying to use is similar to your previous password. For your security, please choose a different password and try again.',

@@ -25,6 +25,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { systemClock } from '../clock.js';
 import { DEFAULT_MAX_ABUSE_COUNTERS } from './abuse.js';
 import { registerAccountRoutes } from './account.js';
+import { registerJwtRoutes } from './jwts.js';
 import type { DevAppwriteContext, DevAppwriteOptions, DevEnv, PasswordPolicies, RouteModule } from './context.js';
 import { AppwriteError } from './errors.js';
 import { registerMessagingRoutes } from './messaging.js';
@@ -64,6 +65,7 @@ const routeModules: readonly RouteModule[] = [
   registerUserRoutes,
   registerTokenRoutes,
   registerAccountRoutes,
+  registerJwtRoutes,
   registerTablesDbRoutes,
   registerMessagingRoutes,
 ];
