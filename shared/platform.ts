@@ -14,6 +14,7 @@ import type { Clock } from './clock.js';
 import { parseConfig, type AppwriteConnection, type EnvSource } from './config.js';
 import { defineErrors, type ErrorCatalog } from './errors.js';
 import type { KitEnv } from './http.js';
+import type { OutboxEntry } from './dev-appwrite/outbox.js';
 import type { Logger } from './log.js';
 import type { OnceStore } from './once/store.js';
 import type { RateLimitStore } from './rate-limit/store.js';
@@ -48,6 +49,12 @@ export interface RuntimeServices {
   rateLimitStore(): RateLimitStore;
   /** Set-if-absent records shared by every instance (memory, Durable Object or Appwrite table). */
   onceStore(): OnceStore;
+  /**
+   * The embedded Appwrite's development outbox (`GET /_dev/outbox`), only where `development` is
+   * true: development providers that "send" something Appwrite Messaging does not (a voice call)
+   * record it here, so a developer reads every code in one place.
+   */
+  developmentOutbox?: { record(entry: OutboxEntry): void } | undefined;
   /** The platform `fetch`, for calls to vendors. Wrap it with a deadline (`fetchPort` does). */
   fetch: typeof globalThis.fetch;
   /**

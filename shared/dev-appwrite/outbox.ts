@@ -25,9 +25,10 @@
  * ```
  */
 export interface OutboxEntry {
-  /** The `$id` of the Appwrite message this delivery belongs to. */
+  /** The `$id` of the Appwrite message this delivery belongs to (a voice call's own ID). */
   readonly messageId: string;
-  readonly channel: 'email' | 'sms';
+  /** `voice`: a call the kit's development voice provider "placed" (`content` is what it would have said). */
+  readonly channel: 'email' | 'sms' | 'voice';
   /** The user who owns the target it went to. */
   readonly userId: string;
   /** The target's identifier: the email address or the E.164 phone number. */

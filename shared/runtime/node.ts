@@ -214,6 +214,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     // One process serves everything here, so counters and records in memory are exact.
     rateLimitStore: () => createMemoryStore({ clock: systemClock }),
     onceStore: () => createMemoryOnceStore({ clock: systemClock }),
+    developmentOutbox: dev?.store.outbox,
   });
   functionsApp = mountFunctions(functions, env, runtime);
   try {

@@ -149,7 +149,8 @@ export function createServerRoutes({ functions, url, dev, logger, swaggerUiDirec
 
   if (dev) {
     /**
-     * `GET /_dev/outbox`: the emails and SMS the embedded double "sent", oldest first.
+     * `GET /_dev/outbox`: the emails and SMS the embedded double "sent", and the calls the
+     * development voice provider "placed" (channel `voice`), oldest first.
      * **Development only, and it holds secrets**: login codes in clear, readable by anyone who can
      * reach this server. It exists only with the double (loopback, published key); with a real
      * Appwrite configured the route does not exist and answers 404.

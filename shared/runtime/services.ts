@@ -51,5 +51,6 @@ export function createRuntimeServices(factories: RuntimeServiceFactories): Runti
     // Looked up per call, so a test that replaces globalThis.fetch is honoured.
     fetch: factories.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     signal: factories.signal,
+    developmentOutbox: factories.developmentOutbox,
   };
 }

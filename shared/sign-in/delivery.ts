@@ -49,6 +49,8 @@ export const pendingAnswerSchema = z.object({
 export interface MessageText {
   subject: string;
   body: string;
+  /** Voice only: the language tag the words are spoken in (e.g. `en-US`). */
+  language?: string;
 }
 
 /** Default texts; a function passes its own to {@link createMessagingDelivery}, or per message to `send`. */

@@ -8,9 +8,9 @@
 import { expect } from 'vitest';
 import { codeTexts, type CodeLanguage } from '../../functions/captcha/messages.js';
 
-/** An email or SMS as the development outbox shows it. */
+/** An email, SMS or (phone-call function) voice call as the development outbox shows it. */
 export interface OutboxMessage {
-  channel: 'email' | 'sms';
+  channel: 'email' | 'sms' | 'voice';
   userId: string;
   to: string;
   subject?: string;

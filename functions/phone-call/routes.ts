@@ -1,0 +1,55 @@
+/**
+ * The phone-call function's routes as data: what each accepts, answers and fails with. `app.ts`
+ * serves them; the OpenAPI document describes them.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { captchaTokenSchema } from '../../shared/captcha/index.js';
+import { defineRoutes } from '../../shared/routes.js';
+import { pendingAnswerSchema } from '../../shared/sign-in/delivery.js';
+import { localeSchema } from './messages.js';
+
+/**
+ * @example
+ * ```ts
+ * serveRoutes(app, phoneCallRoutes, { start });
+ * ```
+ */
+export const phoneCallRoutes = defineRoutes({
+  start: {
+    method: 'post',
+    path: '/start',
+    summary: 'Call a phone number and read a sign-in code aloud; its user is created on first use.',
+    description:
+      'The number must be valid, a personal line (not premium-rate, shared-cost, toll-free, ...) in an allowed country. ' +
+      'Limits (per IP, number, number prefix, country, in total, per user) are counted before the captcha is checked, any user is created or any call placed. ' +
+      'The answer never holds the code: ask the user for it, then account.createSession({ userId, secret: code }).',
+    body: z.object({
+      phone: z.string().max(32).describe('The phone number in international form: "+", the country code and the number, e.g. +14155550123 (spaces allowed).'),
+      captchaToken: captchaTokenSchema.describe("The captcha widget's token (unless PHONE_CALL_CAPTCHA=false); or send it in the X-Captcha-Token header."),
+      locale: localeSchema,
+    }),
+    answers: {
+      202: {
+        description: 'The call is placed; the same answer for a new and a known number.',
+        schema: pendingAnswerSchema,
+      },
+    },
+    errors: [
+      'phone_invalid',
+      'phone_type_refused',
+      'phone_country_refused',
+      'captcha_invalid',
+      'captcha_unavailable',
+      'once_store_unavailable',
+      'rate_limited',
+      'rate_limiter_unavailable',
+      'user_blocked',
+      'account_conflict',
+      'delivery_unavailable',
+      'appwrite_error',
+      'appwrite_unavailable',
+    ],
+  },
+});
