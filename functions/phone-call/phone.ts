@@ -39,7 +39,8 @@ export interface CallableNumber {
  */
 export function callableNumber(raw: string, countries: readonly string[]): CallableNumber {
   const parsed = parsePhoneNumberFromString(raw.trim(), { extract: false });
-  if (!parsed || !parsed.isValid() || !parsed.country) throw phoneCallErrors.create('phone_invalid');
+  // An extension would be dropped from the E.164 form and never dialled: refused, not ignored.
+  if (!parsed || !parsed.isValid() || !parsed.country || parsed.ext) throw phoneCallErrors.create('phone_invalid');
   const type = parsed.getType();
   if (type !== undefined && refusedTypes.has(type)) throw phoneCallErrors.create('phone_type_refused');
   if (!countries.includes(parsed.country)) throw phoneCallErrors.create('phone_country_refused');
