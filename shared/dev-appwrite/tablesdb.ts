@@ -33,6 +33,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { passkeyTableSpec } from '../../functions/passkey/appwrite-table.js';
 import { onceTableSpec } from '../once/appwrite-table.js';
 import { rateLimitDatabaseSpec, rateLimitTableSpec } from '../rate-limit/appwrite-table.js';
 import { requireScope } from './auth.js';
@@ -154,6 +155,46 @@ export function createTablesDbRoutes(
       }),
     );
 
+    app.get(rowsPath, requireScope(ctx, 'rows.read'), (c) =>
+      respond(c, async () => {
+        const table = tableOf(c);
+        // `limit` and `offset` page; every other query filters, as the bulk delete's do.
+        const params = await param.readParams(c);
+        const raw = params.queries === undefined ? [] : (Array.isArray(params.queries) ? params.queries : [params.queries]).map(String);
+        const paging = { limit: DEFAULT_LIST_LIMIT, offset: 0 };
+        const filters = raw.filter((entry) => {
+          const query = safeJson(entry) as { method?: unknown; values?: unknown[] } | null;
+          if (query?.method !== 'limit' && query?.method !== 'offset') return true;
+          const value = query.values?.[0];
+          if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || (query.method === 'limit' && (value < 1 || value > MAX_LIST_LIMIT))) {
+            throw new AppwriteError('general_query_invalid', `Invalid query: ${entry}`);
+          }
+          paging[query.method] = value;
+          return false;
+        });
+        const filter = parseRowQueries(table.spec, filters);
+        const caller = c.get('auth').caller;
+        const matching = [...table.rows.values()].filter((row) => filter(row) && allows(caller, 'read', applicable(table, row)));
+        const page = matching.slice(paging.offset, paging.offset + paging.limit);
+        return [{ total: matching.length, rows: page.map((row) => rowModel(table, row)) }, 200];
+      }),
+    );
+
+    app.patch(`${rowsPath}/:rowId`, requireScope(ctx, 'rows.write'), (c) =>
+      respond(c, async () => {
+        const params = await param.readParams(c);
+        const table = tableOf(c);
+        const row = table.rows.get(param.uid(c.req.param('rowId'), 'rowId'));
+        if (!row) throw new AppwriteError('row_not_found');
+        if (!allows(c.get('auth').caller, 'update', applicable(table, row))) throw new AppwriteError('user_unauthorized');
+        const data = params.data === undefined ? {} : param.assoc(params.data, 'data');
+        // A partial update: the columns it names replace the row's, and the whole row must still fit the schema.
+        row.data = validateRow(table.spec, { ...row.data, ...data });
+        row.updatedAt = ctx.clock.now();
+        return [rowModel(table, row), 200];
+      }),
+    );
+
     app.patch(`${rowsPath}/:rowId/:column/increment`, requireScope(ctx, 'rows.write'), (c) =>
       respond(c, async () => {
         const params = await param.readParams(c);
@@ -212,8 +253,8 @@ export function createTablesDbRoutes(
 }
 
 /**
- * The kit's own declared databases and tables (today: the rate-limit counters and the once-store
- * records), which the double serves unless given others.
+ * The kit's own declared databases and tables (the rate-limit counters, the once-store records and
+ * the passkey function's credentials), which the double serves unless given others.
  *
  * @example
  * ```ts
@@ -222,7 +263,7 @@ export function createTablesDbRoutes(
  */
 export const kitTables: { databases: readonly DoubleDatabaseSpec[]; tables: readonly DoubleTableSpec[] } = {
   databases: [rateLimitDatabaseSpec],
-  tables: [rateLimitTableSpec, onceTableSpec],
+  tables: [rateLimitTableSpec, onceTableSpec, passkeyTableSpec],
 };
 
 /**
@@ -310,6 +351,18 @@ function refusal(caller: Caller, action: 'create', permissions: readonly string[
 }
 
 /** utopia-php/database's `Structure` validator, for the column types the double supports. */
+/** Appwrite's default page (`APP_LIMIT_LIST_DEFAULT`) and the largest one a query may ask for. */
+const DEFAULT_LIST_LIMIT = 25;
+const MAX_LIST_LIMIT = 5000;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 function validateRow(spec: DoubleTableSpec, data: Record<string, unknown>): Record<string, unknown> {
   const invalid = (reason: string) => new AppwriteError('row_invalid_structure', `Invalid document structure: ${reason}`);
   const values: Record<string, unknown> = {};
