@@ -11,6 +11,7 @@ import type { KitFunction } from '../shared/platform.js';
 import { auth0Function } from './auth0/index.js';
 import { captchaFunction } from './captcha/index.js';
 import { passwordFunction } from './password/index.js';
+import { phoneCallFunction } from './phone-call/index.js';
 
 /** The kit's functions, in the order `/health` and the OpenAPI document list them. */
-export const kitFunctions: readonly KitFunction[] = [passwordFunction, captchaFunction, auth0Function];
+export const kitFunctions: readonly KitFunction[] = [passwordFunction, captchaFunction, auth0Function, phoneCallFunction];
