@@ -1,0 +1,41 @@
+/**
+ * The passkey function's definition: its config, the ports it needs, its routes and errors.
+ *
+ * @module
+ */
+import { defineFunction, definePort, type RuntimeServices } from '../../shared/platform.js';
+import { oncePort, rateLimitsPort, usersPort } from '../../shared/ports.js';
+import { jwtAccountsPort } from './account.js';
+import { createPasskeyApp } from './app.js';
+import { createAppwritePasskeyStore } from './appwrite-store.js';
+import { passkeyConfigSchema } from './config.js';
+import { passkeyErrors } from './errors.js';
+import { passkeyRoutes } from './routes.js';
+import type { PasskeyStore } from './store.js';
+
+/**
+ * The passkey table in Appwrite, on every runtime (`npm start`'s embedded Appwrite serves it too):
+ * a passkey outlives any process, so no runtime keeps them in memory or a Durable Object.
+ *
+ * @example
+ * ```ts
+ * ports: { passkeys: passkeyStorePort }
+ * ```
+ */
+export const passkeyStorePort = definePort<PasskeyStore>(
+  (runtime: RuntimeServices) => createAppwritePasskeyStore(runtime.appwrite(), { logger: runtime.logger, signal: runtime.signal }),
+  ['rows.read', 'rows.write'],
+);
+
+/** Passkey (WebAuthn) sign-up and sign-in, and passkeys added to signed-in Appwrite users; served under `/passkey`. */
+export const passkeyFunction = defineFunction({
+  name: 'passkey',
+  summary: 'Passkeys (WebAuthn): sign up and sign in with one, or add one to a signed-in Appwrite account.',
+  configSchema: passkeyConfigSchema,
+  ports: { users: usersPort, rateLimitStore: rateLimitsPort, once: oncePort, passkeys: passkeyStorePort, accounts: jwtAccountsPort },
+  routes: passkeyRoutes,
+  errors: passkeyErrors,
+  createApp: createPasskeyApp,
+});
+
+export default passkeyFunction;
