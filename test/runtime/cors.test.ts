@@ -139,7 +139,7 @@ describe('CORS headers over HTTP', () => {
   let server: RunningNodeServer;
   beforeAll(async () => {
     server = await startNodeServer({
-      env: { PORT: '0', CORS_ALLOWED_ORIGINS: `https://*.example.com,http://localhost:5173`, PASSWORD_LIMIT_ACCOUNT: '1/60' },
+      env: { PORT: '0', CORS_ALLOWED_ORIGINS: `https://*.example.com,http://localhost:5173`, PASSWORD_LIMIT_ACCOUNT: '1/86400' },
       functions: kitFunctions,
       logger: silentLogger,
       embeddedPasswordHashOptions: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
