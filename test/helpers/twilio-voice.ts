@@ -5,7 +5,8 @@
  * form-encoded body with `To`, `From` and exactly one of `Url`, `Twiml` (at most 4000 characters)
  * or `ApplicationSid`; 201 and the Call resource (`sid`, `status: "queued"`, ...) on success, else
  * Twilio's error shape (`code`, `message`, `more_info`, `status`). `script` makes the next requests
- * answer otherwise. Every request is recorded, so tests assert exactly what the kit sent.
+ * answer otherwise. Every request is recorded, so tests assert exactly what the kit sent (in workerd,
+ * through `GET /_requests`, which is the fake's own, not Twilio's).
  *
  * @module
  */
@@ -71,6 +72,11 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     const contentType = request.headers['content-type'] ?? '';
     const fields = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
     const path = new URL(request.url ?? '/', 'http://fake').pathname;
+    // Not Twilio's: how a test in workerd (which cannot read `requests`) sees what was sent.
+    if (request.method === 'GET' && path === '/_requests') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return void response.end(JSON.stringify(requests));
+    }
     requests.push({ method: request.method ?? '', path, authorization: request.headers.authorization, contentType, fields });
 
     const scripted = scripts.shift();

@@ -13,6 +13,7 @@ import { startCaptchaVendor } from '../helpers/captcha-vendor.js';
 import { DEV_VARS_EXAMPLE, readDevVarsExample } from '../helpers/dotenv.js';
 import { startNpmStart } from '../helpers/npm-start.js';
 import { startOidcIssuer } from '../helpers/oidc-issuer.js';
+import { FAKE_TWILIO, startFakeTwilio } from '../helpers/twilio-voice.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -35,6 +36,11 @@ declare module 'vitest' {
      * cannot call the issuer's `sign`).
      */
     oidc: { env: Record<string, string>; clientSecret: string; mintUrl: string };
+    /**
+     * The loopback Twilio Programmable Voice fake (`test/helpers/twilio-voice.ts`) as the voice
+     * port's variables; `requestsUrl` answers what it received (workerd cannot read `requests`).
+     */
+    twilio: { env: Record<string, string>; requestsUrl: string };
   }
 }
 
@@ -109,7 +115,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await new Promise<void>((resolve) => minter.listen(0, host, resolve));
   project.provide('oidc', { env: issuer.env(), clientSecret: issuer.clientSecret, mintUrl: `http://${host}:${(minter.address() as AddressInfo).port}/` });
 
+  const twilio = await startFakeTwilio();
+  project.provide('twilio', {
+    env: {
+      VOICE_PROVIDER: 'twilio',
+      TWILIO_API_URL: twilio.url,
+      TWILIO_ACCOUNT_SID: FAKE_TWILIO.accountSid,
+      TWILIO_API_KEY_SID: FAKE_TWILIO.apiKeySid,
+      TWILIO_API_KEY_SECRET: FAKE_TWILIO.apiKeySecret,
+      TWILIO_FROM_NUMBER: FAKE_TWILIO.from,
+    },
+    requestsUrl: `${twilio.url}/_requests`,
+  });
+
   return async () => {
+    await twilio.close();
     minter.closeAllConnections();
     await new Promise<void>((resolve) => minter.close(() => resolve()));
     await issuer.close();
