@@ -43,6 +43,59 @@ describe('clientIpKey', () => {
     }
   });
 
+  it('keeps an IPv6 address with ffff in group 6 as its own /64: only ::ffff:0:0/96 carries an IPv4 address', () => {
+    // Regression: read as IPv4-mapped, 2001:db8:1:2::/64 would get one bucket per IPv4 address (2^32 of them).
+    expect(clientIpKey('2001:db8:1:2:0:ffff:cb00:7107')).toBe('ip:v6:2001:db8:1:2::/64');
+    expect(clientIpKey('2001:db8:1:2:0:ffff:cb00:7107')).not.toBe(clientIpKey('203.0.113.7'));
+    expect(clientIpKey('2001:db8:1:2:0:ffff:203.0.113.7')).toBe('ip:v6:2001:db8:1:2::/64');
+    // Any non-zero group in the first 80 bits, or something other than ffff in group 6, is plain IPv6.
+    expect(clientIpKey('0:0:0:0:1:ffff:cb00:7107')).toBe('ip:v6:0:0:0:0::/64');
+    expect(clientIpKey('0:0:0:1:0:ffff:cb00:7107')).toBe('ip:v6:0:0:0:1::/64');
+    expect(clientIpKey('0:0:1:0:0:ffff:cb00:7107')).toBe('ip:v6:0:0:1:0::/64');
+    expect(clientIpKey('0:1:0:0:0:ffff:cb00:7107')).toBe('ip:v6:0:1:0:0::/64');
+    expect(clientIpKey('::fffe:cb00:7107')).toBe('ip:v6:0:0:0:0::/64');
+  });
+
+  it('accepts IPv4 octets 200 to 255 and refuses 256', () => {
+    expect(clientIpKey('200.201.249.250')).toBe('ip:v4:200.201.249.250');
+    expect(clientIpKey('251.252.253.254')).toBe('ip:v4:251.252.253.254');
+    expect(clientIpKey('255.255.255.255')).toBe('ip:v4:255.255.255.255');
+    expect(clientIpKey('::ffff:255.249.200.1')).toBe('ip:v4:255.249.200.1');
+    for (const bad of ['256.1.1.1', '1.256.1.1', '1.1.256.1', '1.1.1.256', '::ffff:1.2.3.256', '260.1.1.1', '300.1.1.1']) {
+      expect(clientIpKey(bad), bad).toBe(UNKNOWN_IP_KEY);
+    }
+  });
+
+  it('refuses an address with only one of its brackets', () => {
+    for (const bad of ['[1.2.3.45', '1.2.3.45]', '[1.2.3.45:80', '1.2.3.45]:80', '[::1', '::1]']) {
+      expect(clientIpKey(bad), bad).toBe(UNKNOWN_IP_KEY);
+    }
+    expect(clientIpKey('[1.2.3.45]')).toBe('ip:v4:1.2.3.45');
+  });
+
+  it('reads an IPv4-mapped address written in full form with a dotted tail as the IPv4 address', () => {
+    expect(clientIpKey('0:0:0:0:0:ffff:1.2.3.4')).toBe('ip:v4:1.2.3.4');
+    expect(clientIpKey('0000:0000:0000:0000:0000:FFFF:1.2.3.4')).toBe('ip:v4:1.2.3.4');
+  });
+
+  it('accepts the longest textual IPv6 address: 45 characters, a full form with a dotted tail', () => {
+    const longest = '0000:0000:0000:0000:0000:ffff:255.255.255.255';
+    expect(longest).toHaveLength(45);
+    expect(clientIpKey(longest)).toBe('ip:v4:255.255.255.255');
+    const longestPlain = '2001:0db8:0000:0000:0000:0000:255.255.255.255';
+    expect(longestPlain).toHaveLength(45);
+    expect(clientIpKey(longestPlain)).toBe('ip:v6:2001:db8:0:0::/64');
+  });
+
+  it('answers ip:unknown, without throwing, for input that could trip the IPv6 parser', () => {
+    const trippers = ['::::', '1::2::3', ':', ':::', '1:', ':1', '::1::', '.', '::.', '1.2.3.4::', '::1.2.3.4:5',
+      ':'.repeat(10_000), '1:'.repeat(10_000), 'f'.repeat(100_000), `::${'1.'.repeat(5_000)}1`];
+    for (const input of trippers) {
+      expect(() => clientIpKey(input), input.slice(0, 20)).not.toThrow();
+      expect(clientIpKey(input), input.slice(0, 20)).toBe(UNKNOWN_IP_KEY);
+    }
+  });
+
   it('keys an address written with a port by the address alone, each in its own bucket', () => {
     expect(clientIpKey('198.51.100.1:1111')).toBe('ip:v4:198.51.100.1');
     expect(clientIpKey('198.51.100.2:2222')).toBe('ip:v4:198.51.100.2');
