@@ -24,7 +24,9 @@ import { createSignIn } from '../../shared/sign-in/pipeline.js';
 import { getOrCreateUser } from '../../shared/sign-in/resolve.js';
 import { userIdForPhone } from '../../shared/sign-in/user-id.js';
 import type { UserRecord, UsersDirectory } from '../../shared/users.js';
+import type { StatusCallbackVerifier } from '../../shared/voice/index.js';
 import type { PhoneCallConfig } from './config.js';
+import { phoneCallErrors } from './errors.js';
 import { callMessage } from './messages.js';
 import { callableNumber } from './phone.js';
 import { phoneCallRoutes } from './routes.js';
@@ -35,9 +37,14 @@ export interface PhoneCallPorts {
   rateLimitStore: RateLimitStore;
   delivery: Delivery;
   captcha: CaptchaVerifier;
+  /** `null` while `TWILIO_STATUS_CALLBACK_URL` is unset: `/status` refuses everything. */
+  statusCallback: StatusCallbackVerifier | null;
   logger: Logger;
   clock: Clock;
 }
+
+/** Final call statuses where nobody heard the code (twilio.com/docs/voice/api/call-resource). */
+const failedCallStatuses = new Set(['busy', 'no-answer', 'failed', 'canceled']);
 
 /**
  * Builds the phone-call function's app. Refuses to build (500 `config_invalid` on every route)
@@ -112,6 +119,20 @@ export function createPhoneCallApp(config: PhoneCallConfig, ports: PhoneCallPort
     });
   }
 
+  /** Twilio's word on a call: only a call that never connected is worth an operator's look. */
+  async function status(c: Context<KitEnv>, fields: Record<string, string>) {
+    const verifier = ports.statusCallback;
+    if (!verifier || !(await verifier.verify(fields, c.req.header('x-twilio-signature')))) {
+      logger.warn('status_callback_refused', { reason: verifier ? 'signature' : 'not_configured' });
+      throw phoneCallErrors.create('status_callback_invalid');
+    }
+    const callStatus = fields['CallStatus'] ?? null;
+    const details = { callSid: fields['CallSid'] ?? null, status: callStatus, duration: fields['CallDuration'] ?? null };
+    if (callStatus !== null && failedCallStatuses.has(callStatus)) logger.warn('call_failed', details);
+    else logger.info('call_status', details);
+    return c.body(null, 204);
+  }
+
   const app = createFunctionApp({ logger, corsOrigins: config.CORS_ALLOWED_ORIGINS });
-  return serveRoutes(app, phoneCallRoutes, { start: (c, { body }) => start(c, body) });
+  return serveRoutes(app, phoneCallRoutes, { start: (c, { body }) => start(c, body), status: (c, { body }) => status(c, body) });
 }

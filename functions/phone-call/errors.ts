@@ -19,4 +19,6 @@ export const phoneCallErrors = defineErrors({
   phone_type_refused: { status: 422, message: 'This kind of number cannot be called. Use a mobile or landline number.' },
   /** A country outside `PHONE_CALL_COUNTRIES`. */
   phone_country_refused: { status: 422, message: 'Numbers in this country cannot be called.' },
+  /** A `/status` post without Twilio's valid `X-Twilio-Signature`, or while callbacks are not configured. */
+  status_callback_invalid: { status: 403, message: 'This callback is not signed by Twilio for this URL.' },
 });

@@ -13,7 +13,7 @@ import { localeSchema } from './messages.js';
 /**
  * @example
  * ```ts
- * serveRoutes(app, phoneCallRoutes, { start });
+ * serveRoutes(app, phoneCallRoutes, { start, status });
  * ```
  */
 export const phoneCallRoutes = defineRoutes({
@@ -51,5 +51,20 @@ export const phoneCallRoutes = defineRoutes({
       'appwrite_error',
       'appwrite_unavailable',
     ],
+  },
+  status: {
+    method: 'post',
+    path: '/status',
+    summary: "Twilio's call status callback (TWILIO_STATUS_CALLBACK_URL): logs calls that did not connect.",
+    description:
+      'Twilio posts each call\'s final status here, signed with X-Twilio-Signature (HMAC-SHA1 keyed with the auth token over ' +
+      'TWILIO_STATUS_CALLBACK_URL and the sorted parameters). Unsigned or wrongly signed posts are refused. Not for browsers.',
+    body: z
+      .record(z.string().max(64), z.string().max(2048))
+      .refine((fields) => Object.keys(fields).length <= 100, 'at most 100 fields')
+      .describe('The form fields Twilio posts: CallSid, CallStatus, CallDuration, ...'),
+    bodyType: 'form',
+    answers: { 204: { description: 'Recorded in the log.' } },
+    errors: ['status_callback_invalid'],
   },
 });

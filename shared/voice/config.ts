@@ -29,6 +29,12 @@ export const voiceConfigSchema = z
     TWILIO_FROM_NUMBER: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14155550100').optional(),
     /** Tests point this at a local server; nobody else changes it. */
     TWILIO_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://api.twilio.com'),
+    /**
+     * Where Twilio posts each call's final status (`StatusCallback`): the function's `/status` route
+     * as Twilio reaches it, exactly (scheme, host, port, path). Needs `TWILIO_AUTH_TOKEN`, the key
+     * Twilio signs callbacks with. Unset: no callbacks.
+     */
+    TWILIO_STATUS_CALLBACK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     /** Seconds the phone rings before Twilio gives up (`Timeout`); short, as nobody waits long for a code. */
     TWILIO_RING_SECONDS: envInt({ min: 5, max: 600, default: 30 }),
     /** Longest call in seconds (`TimeLimit`): a cap on what one call can cost. */
@@ -46,6 +52,9 @@ export const voiceConfigSchema = z
     const apiKey = config.TWILIO_API_KEY_SID !== undefined || config.TWILIO_API_KEY_SECRET !== undefined;
     if (apiKey && (config.TWILIO_API_KEY_SID === undefined || config.TWILIO_API_KEY_SECRET === undefined)) {
       context.addIssue({ code: 'custom', path: ['TWILIO_API_KEY_SID'], message: 'and TWILIO_API_KEY_SECRET go together' });
+    }
+    if (config.TWILIO_STATUS_CALLBACK_URL !== undefined && config.TWILIO_AUTH_TOKEN === undefined) {
+      context.addIssue({ code: 'custom', path: ['TWILIO_AUTH_TOKEN'], message: 'is required with TWILIO_STATUS_CALLBACK_URL: Twilio signs callbacks with it' });
     }
     if (!apiKey && config.TWILIO_AUTH_TOKEN === undefined) {
       context.addIssue({ code: 'custom', path: ['TWILIO_API_KEY_SID'], message: 'and TWILIO_API_KEY_SECRET (or TWILIO_AUTH_TOKEN) are required when VOICE_PROVIDER is twilio' });

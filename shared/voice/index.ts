@@ -16,5 +16,6 @@ export { voiceConfigSchema, type VoiceConfig } from './config.js';
 export { DEVELOPMENT_VOICE_NOTICE } from './development.js';
 export { voicePort } from './port.js';
 export { spellCode } from './speech.js';
+export { statusCallbackPort, twilioSignature, type StatusCallbackVerifier } from './status.js';
 export { createTwilioCaller } from './twilio.js';
 export { codeCallTwiml, escapeXml } from './twiml.js';

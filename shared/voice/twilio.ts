@@ -13,7 +13,7 @@ import { codeCallTwiml, TWIML_MAX_CHARS } from './twiml.js';
 
 /** What {@link createTwilioCaller} needs; the config is checked by `voiceConfigSchema`. */
 export interface TwilioCallerOptions {
-  config: Pick<VoiceConfig, 'TWILIO_API_KEY_SID' | 'TWILIO_API_KEY_SECRET' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_API_URL' | 'TWILIO_RING_SECONDS' | 'TWILIO_TIME_LIMIT_SECONDS'> & {
+  config: Pick<VoiceConfig, 'TWILIO_API_KEY_SID' | 'TWILIO_API_KEY_SECRET' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_API_URL' | 'TWILIO_RING_SECONDS' | 'TWILIO_TIME_LIMIT_SECONDS' | 'TWILIO_STATUS_CALLBACK_URL'> & {
     TWILIO_ACCOUNT_SID: string;
     TWILIO_FROM_NUMBER: string;
   };
@@ -55,6 +55,8 @@ export function createTwilioCaller({ config, fetch, logger }: TwilioCallerOption
         Timeout: String(config.TWILIO_RING_SECONDS),
         TimeLimit: String(config.TWILIO_TIME_LIMIT_SECONDS),
       });
+      // Twilio's default event, `completed`, carries the final CallStatus (busy, no-answer, failed, ...).
+      if (config.TWILIO_STATUS_CALLBACK_URL) body.set('StatusCallback', config.TWILIO_STATUS_CALLBACK_URL);
       let response: Response;
       try {
         response = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body });
