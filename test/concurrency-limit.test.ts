@@ -84,6 +84,25 @@ describe('ConcurrencyLimit (the argon2 gate)', () => {
     await Promise.all([first, second]);
   });
 
+  it('refuses a limit of zero, or any limit that is not a positive integer: such a gate would queue every login forever', () => {
+    for (const limit of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new ConcurrencyLimit(limit), String(limit)).toThrow(RangeError);
+    }
+    expect(new ConcurrencyLimit(1).limit).toBe(1);
+  });
+
+  it('sets Retry-After on server_busy to the wait budget in whole seconds, rounded up, at least 1', async () => {
+    for (const [maxWaitMs, retryAfter] of [[5000, '5'], [2500, '3'], [2001, '3'], [100, '1'], [Number.POSITIVE_INFINITY, '1']] as const) {
+      const gate = new ConcurrencyLimit(1, { maxQueue: 0, maxWaitMs });
+      const { task, releaseAll } = gatedTasks();
+      const running = gate.run(task());
+      const refused = await gate.run(task()).catch((error: unknown) => error);
+      expect(refused, String(maxWaitMs)).toMatchObject({ type: 'server_busy', status: 503, headers: { 'Retry-After': retryAfter } });
+      await releaseAll();
+      await running;
+    }
+  });
+
   it('frees the slot when a task throws', async () => {
     const verifier = limitVerifier({ verify: () => Promise.reject(new Error('boom')) }, new ConcurrencyLimit(1, { maxQueue: 0 }));
     const first = expect(verifier.verify('x', 'y')).rejects.toThrow('boom');
