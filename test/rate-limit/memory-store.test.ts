@@ -38,6 +38,17 @@ describe('memory store', () => {
     expect(fresh).toEqual({ allowed: true, remaining: 2, resetAt: start + 120_000 });
   });
 
+  it('never treats an ended window as current, even when no sweep has run since it ended', async () => {
+    const clock = manualClock(start + 30_000);
+    // A sweep due only in an hour: the rollover below must come from the window, not from sweeping.
+    const store = createMemoryStore({ clock, sweepIntervalMs: 3_600_000 });
+    for (let i = 0; i < 3; i += 1) await store.consume('k', rule);
+    expect((await store.consume('k', rule)).allowed).toBe(false);
+    clock.set(start + 60_000 + 17_123);
+    expect(await store.consume('k', rule)).toEqual({ allowed: true, remaining: 2, resetAt: start + 120_000 });
+    expect(store.size()).toBe(1);
+  });
+
   it('does not reopen a window when the clock goes back', async () => {
     const clock = manualClock(start + 60_000);
     const store = createMemoryStore({ clock });
@@ -103,6 +114,20 @@ describe('memory store', () => {
       // Once their windows end they are swept and there is room again.
       clock.advance(60_000);
       expect((await store.consume('newcomer', rule)).allowed).toBe(true);
+    });
+
+    it('stays within maxKeys after reset: a removed key leaves nothing behind to evict in place of a live one', async () => {
+      const store = createMemoryStore({ clock: manualClock(start), maxKeys: 2, sweepIntervalMs: 3_600_000 });
+      await store.consume('a', rule);
+      await store.consume('b', rule);
+      await store.reset('a', rule);
+      expect(store.size()).toBe(1);
+      for (const key of ['c', 'd', 'e', 'f']) {
+        await store.consume(key, rule);
+        expect(store.size(), key).toBeLessThanOrEqual(2);
+      }
+      // The newest counter survived its successor's arrival: only older ones were evicted.
+      expect((await store.consume('f', rule)).remaining).toBe(1);
     });
 
     it('keeps a limit-1 counter (already exhausted) even when it has a single hit', async () => {

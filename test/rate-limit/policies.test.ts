@@ -35,6 +35,21 @@ describe('rate-limit policies', () => {
     }
   });
 
+  it('accepts rules at their edges: limit 1 to 1000000, window 1 to 31622400 seconds (a leap year)', () => {
+    expect(parseRuleList('1/1')).toEqual({ rules: [{ limit: 1, windowSeconds: 1 }], problems: [] });
+    expect(parseRuleList('1000000/60').rules).toEqual([{ limit: 1_000_000, windowSeconds: 60 }]);
+    expect(parseRuleList('5/31622400').rules).toEqual([{ limit: 5, windowSeconds: 31_622_400 }]);
+    expect(parseRuleList('1000000/31622400').problems).toEqual([]);
+  });
+
+  it('refuses rules just past their edges, naming which bound', () => {
+    expect(parseRuleList('1000001/60').problems).toEqual(['rule 1: limit must be between 1 and 1000000']);
+    expect(parseRuleList('0/60').problems).toEqual(['rule 1: limit must be between 1 and 1000000']);
+    expect(parseRuleList('5/0').problems).toEqual(['rule 1: window must be between 1 and 31622400 seconds']);
+    expect(parseRuleList('5/31622401').problems).toEqual(['rule 1: window must be between 1 and 31622400 seconds']);
+    for (const bad of ['1000001/60', '0/60', '5/0', '5/31622401']) expect(parseRuleList(bad).rules, bad).toEqual([]);
+  });
+
   it('works inside a config schema, with a default and the variable named on error', () => {
     const schema = z.object({ LOGIN_RATE_LIMIT_IP: envRateLimitRules('5/60,20/3600') });
     expect(parseConfig(schema, {}).LOGIN_RATE_LIMIT_IP).toEqual([
