@@ -216,6 +216,8 @@ describe('limits', () => {
     ['PHONE_CALL_LIMIT_PREFIX', (n: number) => ({ phone: `+1415987${String(1000 + n)}`, ip: freshIp(), n })],
     ['PHONE_CALL_LIMIT_COUNTRY', () => ({ phone: freshPhone(), ip: freshIp() })],
     ['PHONE_CALL_LIMIT_TOTAL', () => ({ phone: freshPhone(), ip: freshIp() })],
+    // The user a new number would be created as: counted before it exists.
+    ['PHONE_CALL_LIMIT_USER', () => ({ phone: '+14155550143', ip: freshIp() })],
   ])('%s is counted before the captcha and before any user: a wrong captcha spends it, then a right one is 429 with no user or call', async (name, next) => {
     const target = await only(name);
     const spent = next(1);
