@@ -287,16 +287,17 @@ describe('passwordVerifierPort: ARGON2_MAX_WAIT_MS', () => {
     expect((error as ConfigError).message).not.toContain(value);
   });
 
-  it('sheds, with the runtime clock, the verifications that waited longer than the budget', async () => {
+  it('sheds, with the runtime clock, the verifications that waited longer than the budget, saying to retry after it', async () => {
     vi.useRealTimers(); // real argon2, off the main thread
     const clock = manualClock(0);
-    const { runtime } = createTestPlatform({ clock, env: { ARGON2_MAX_CONCURRENCY: '1', ARGON2_MAX_WAIT_MS: '100' } });
+    const { runtime } = createTestPlatform({ clock, env: { ARGON2_MAX_CONCURRENCY: '1', ARGON2_MAX_WAIT_MS: '2500' } });
     const verifier = passwordVerifierPort.create(runtime);
     const attempts = Array.from({ length: 3 }, () => verifier.verify(DUMMY_ARGON2ID_HASH, 'wrong password').catch((error: unknown) => error));
     await new Promise((resolve) => setTimeout(resolve, 0)); // the first verification has started
-    clock.advance(101);
+    clock.advance(2501);
     const [first, ...rest] = await Promise.all(attempts);
     expect(first).toBe(false);
-    for (const refused of rest) expect(refused).toMatchObject({ type: 'server_busy', status: 503 });
+    // The budget, 2.5 s, rounded up to whole seconds.
+    for (const refused of rest) expect(refused).toMatchObject({ type: 'server_busy', status: 503, headers: { 'Retry-After': '3' } });
   });
 });

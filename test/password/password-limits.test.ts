@@ -229,6 +229,19 @@ describe('per-IP limits', () => {
     expect((await call('/register', { username: 'three0', password: PASSWORD }, '198.51.100.3')).status).toBe(429);
   });
 
+  it('tells a refused client on the 429 which limit it hit and that none of it remains', async () => {
+    const { call } = setup({ PASSWORD_LIMIT_REGISTER_IP: '2/600,50/86400' });
+    for (let i = 0; i < 2; i++) expect((await call('/register', { username: `head${i}`, password: PASSWORD })).status).toBe(201);
+    const refused = await call('/register', { username: 'head2', password: PASSWORD });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('ratelimit-limit')).toBe('2');
+    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(600);
+    expect(refused.headers.get('ratelimit-reset')).toBe(String(retryAfter));
+  });
+
   it('puts clients without a known IP into one shared bucket', async () => {
     const { call, hashes } = setup({ PASSWORD_LIMIT_LOGIN_IP: '2/60' });
     for (let i = 0; i < 3; i++) await call('/login', { username: `user${i}`, password: 'guess guess guess' }, null);
