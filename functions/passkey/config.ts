@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from 'zod';
-import { envCorsOrigins, envInt } from '../../shared/config.js';
+import { ConfigError, envCorsOrigins, envInt } from '../../shared/config.js';
 import { envRateLimitRules } from '../../shared/rate-limit/policies.js';
 import { tokenExpire, tokenLength } from '../../shared/sign-in/token.js';
 
@@ -40,20 +40,25 @@ export function originProblem(origin: string, rpId: string): string | null {
 /** The passkey function's configuration schema. */
 export const passkeyConfigSchema = z
   .object({
-    /** The relying party ID: the site's registrable domain (`example.com`), which every passkey is bound to. */
-    PASSKEY_RP_ID: z.string().trim().toLowerCase().regex(hostName, 'must be a host name such as example.com'),
+    /**
+     * The relying party ID: the site's registrable domain (`example.com`), which every passkey is
+     * bound to. Required, like the three below, except under `npm start`'s development mode, which
+     * uses {@link developmentRelyingParty}.
+     */
+    PASSKEY_RP_ID: z.string().trim().toLowerCase().regex(hostName, 'must be a host name such as example.com').optional(),
     /** The name authenticators show next to the passkey. */
-    PASSKEY_RP_NAME: z.string().trim().min(1).max(64),
+    PASSKEY_RP_NAME: z.string().trim().min(1).max(64).optional(),
     /** Comma-separated origins of the pages that create and use passkeys (`https://app.example.com`). */
     PASSKEY_ORIGINS: z
       .string()
       .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
-      .pipe(z.array(z.string()).min(1, 'must name at least one origin')),
+      .pipe(z.array(z.string()).min(1, 'must name at least one origin'))
+      .optional(),
     /**
      * Signs the challenges (HMAC-SHA-256), so no challenge needs storing until it is used: at least
      * 32 characters of randomness (`openssl rand -base64 32`). Changing it voids only the challenges in flight.
      */
-    PASSKEY_CHALLENGE_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)'),
+    PASSKEY_CHALLENGE_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional(),
     /** `required` (default): the authenticator must verify the user (PIN, biometrics); `preferred` accepts presence only. */
     PASSKEY_USER_VERIFICATION: z.enum(['required', 'preferred']).default('required'),
     /** Milliseconds the browser prompt and the challenge stay valid. */
@@ -74,11 +79,72 @@ export const passkeyConfigSchema = z
     CORS_ALLOWED_ORIGINS: envCorsOrigins(),
   })
   .superRefine((config, context) => {
-    for (const origin of config.PASSKEY_ORIGINS) {
+    if (config.PASSKEY_RP_ID === undefined) return;
+    for (const origin of config.PASSKEY_ORIGINS ?? []) {
       const problem = originProblem(origin, config.PASSKEY_RP_ID);
       if (problem) context.addIssue({ code: 'custom', path: ['PASSKEY_ORIGINS'], message: `${origin} ${problem}` });
     }
   });
 
-/** The passkey function's validated configuration. */
-export type PasskeyConfig = z.output<typeof passkeyConfigSchema>;
+/** The passkey function's variables as parsed: the relying party may still be missing. */
+export type PasskeyEnvConfig = z.output<typeof passkeyConfigSchema>;
+
+/** The relying party and challenge key, all present. */
+export interface RelyingParty {
+  PASSKEY_RP_ID: string;
+  PASSKEY_RP_NAME: string;
+  PASSKEY_ORIGINS: string[];
+  PASSKEY_CHALLENGE_SECRET: string;
+}
+
+/** The configuration the app runs with. */
+export type PasskeyConfig = PasskeyEnvConfig & RelyingParty;
+
+/**
+ * What `npm start` with the embedded Appwrite uses for relying-party variables left unset: `localhost`,
+ * the usual dev-server origins, and a challenge key made for this process only.
+ *
+ * @example
+ * ```ts
+ * developmentRelyingParty().PASSKEY_ORIGINS; // ['http://localhost:5173', 'http://localhost:3000', 'http://localhost:8787']
+ * ```
+ */
+export function developmentRelyingParty(): RelyingParty {
+  const key = new Uint8Array(32);
+  crypto.getRandomValues(key);
+  return {
+    PASSKEY_RP_ID: 'localhost',
+    PASSKEY_RP_NAME: 'Passkeys (development)',
+    PASSKEY_ORIGINS: ['http://localhost:5173', 'http://localhost:3000', 'http://localhost:8787'],
+    PASSKEY_CHALLENGE_SECRET: Array.from(key, (byte) => byte.toString(16).padStart(2, '0')).join(''),
+  };
+}
+
+/** The relying-party variables, by name. */
+const relyingPartyVariables = ['PASSKEY_RP_ID', 'PASSKEY_RP_NAME', 'PASSKEY_ORIGINS', 'PASSKEY_CHALLENGE_SECRET'] as const;
+
+/**
+ * The configuration with its relying party complete: each unset variable from `fallback` (the
+ * development defaults, under `npm start` only), else a `ConfigError` naming it. A passkey is bound
+ * to the RP ID it was made for, so outside development nothing is guessed.
+ *
+ * @example
+ * ```ts
+ * const config = completeConfig(parseConfig(passkeyConfigSchema, env), runtime.development ? developmentRelyingParty() : null);
+ * ```
+ */
+export function completeConfig(parsed: PasskeyEnvConfig, fallback: RelyingParty | null): PasskeyConfig {
+  const missing = relyingPartyVariables.filter((name) => parsed[name] === undefined && fallback === null);
+  if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name} is required`));
+  const complete = { ...parsed };
+  for (const name of relyingPartyVariables) {
+    if (complete[name] === undefined) Object.assign(complete, { [name]: fallback![name] });
+  }
+  const config = complete as PasskeyConfig;
+  const problems = config.PASSKEY_ORIGINS.flatMap((origin) => {
+    const problem = originProblem(origin, config.PASSKEY_RP_ID);
+    return problem ? [`PASSKEY_ORIGINS: ${origin} ${problem}`] : [];
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

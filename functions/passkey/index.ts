@@ -8,7 +8,7 @@ import { oncePort, rateLimitsPort, usersPort } from '../../shared/ports.js';
 import { jwtAccountsPort } from './account.js';
 import { createPasskeyApp } from './app.js';
 import { createAppwritePasskeyStore } from './appwrite-store.js';
-import { passkeyConfigSchema } from './config.js';
+import { completeConfig, developmentRelyingParty, passkeyConfigSchema, type PasskeyEnvConfig, type RelyingParty } from './config.js';
 import { passkeyErrors } from './errors.js';
 import { passkeyRoutes } from './routes.js';
 import type { PasskeyStore } from './store.js';
@@ -27,15 +27,39 @@ export const passkeyStorePort = definePort<PasskeyStore>(
   ['rows.read', 'rows.write'],
 );
 
+/**
+ * The relying party for variables left unset: the development one under `npm start` with the
+ * embedded Appwrite (logged at start), none anywhere else.
+ *
+ * @example
+ * ```ts
+ * ports: { relyingPartyFallback: relyingPartyFallbackPort }
+ * ```
+ */
+export const relyingPartyFallbackPort = definePort<RelyingParty | null>((runtime) => {
+  if (!runtime.development) return null;
+  const unset = ['PASSKEY_RP_ID', 'PASSKEY_RP_NAME', 'PASSKEY_ORIGINS', 'PASSKEY_CHALLENGE_SECRET'].filter((name) => !runtime.env[name]);
+  // Logged, not a /health notice: a localhost relying party weakens nothing, it only works on localhost.
+  if (unset.length > 0) runtime.logger.info('passkey_development_relying_party', { unset: unset.join(','), rpId: runtime.env['PASSKEY_RP_ID'] || 'localhost' });
+  return developmentRelyingParty();
+});
+
 /** Passkey (WebAuthn) sign-up and sign-in, and passkeys added to signed-in Appwrite users; served under `/passkey`. */
 export const passkeyFunction = defineFunction({
   name: 'passkey',
   summary: 'Passkeys (WebAuthn): sign up and sign in with one, or add one to a signed-in Appwrite account.',
   configSchema: passkeyConfigSchema,
-  ports: { users: usersPort, rateLimitStore: rateLimitsPort, once: oncePort, passkeys: passkeyStorePort, accounts: jwtAccountsPort },
+  ports: {
+    users: usersPort,
+    rateLimitStore: rateLimitsPort,
+    once: oncePort,
+    passkeys: passkeyStorePort,
+    accounts: jwtAccountsPort,
+    relyingPartyFallback: relyingPartyFallbackPort,
+  },
   routes: passkeyRoutes,
   errors: passkeyErrors,
-  createApp: createPasskeyApp,
+  createApp: (config: PasskeyEnvConfig, { relyingPartyFallback, ...ports }) => createPasskeyApp(completeConfig(config, relyingPartyFallback), ports),
 });
 
 export default passkeyFunction;

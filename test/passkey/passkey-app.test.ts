@@ -8,7 +8,7 @@ import { Account, Client } from 'node-appwrite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createJwtAccounts } from '../../functions/passkey/account.js';
 import { createPasskeyApp } from '../../functions/passkey/app.js';
-import { passkeyConfigSchema } from '../../functions/passkey/config.js';
+import { completeConfig, developmentRelyingParty, passkeyConfigSchema } from '../../functions/passkey/config.js';
 import { createMemoryPasskeyStore, type PasskeyStore } from '../../functions/passkey/store.js';
 import { userIdForUsername } from '../../functions/password/username.js';
 import { parseConfig } from '../../shared/config.js';
@@ -44,7 +44,7 @@ function build(overrides: Record<string, string> = {}) {
   const logger = createLogger((line) => logLines.push(line));
   const platform = createTestPlatform({ connection, clock: dev.clock, logger });
   passkeys = createMemoryPasskeyStore();
-  app = createPasskeyApp(parseConfig(passkeyConfigSchema, { ...env, ...overrides }), {
+  app = createPasskeyApp(completeConfig(parseConfig(passkeyConfigSchema, { ...env, ...overrides }), null), {
     users: platform.users,
     rateLimitStore: createMemoryStore({ clock: dev.clock }),
     once: createMemoryOnceStore({ clock: dev.clock }),
@@ -290,7 +290,15 @@ describe('config', () => {
     for (const PASSKEY_ORIGINS of ['https://other.test', 'http://app.example.test', 'https://app.example.test/', 'https://app.example.test.evil.test']) {
       expect(() => parseConfig(passkeyConfigSchema, { ...env, PASSKEY_ORIGINS })).toThrow(/PASSKEY_ORIGINS/);
     }
-    expect(() => parseConfig(passkeyConfigSchema, { ...env, PASSKEY_RP_ID: undefined })).toThrow(/PASSKEY_RP_ID/);
+    // Unset outside development: refused, naming each variable.
+    const { PASSKEY_RP_ID: _rpId, PASSKEY_CHALLENGE_SECRET: _secret, ...partial } = env;
+    expect(() => completeConfig(parseConfig(passkeyConfigSchema, partial), null)).toThrow(/PASSKEY_RP_ID is required; PASSKEY_CHALLENGE_SECRET is required/);
+    // Under npm start's development mode: localhost, and a challenge key for this process.
+    const development = completeConfig(parseConfig(passkeyConfigSchema, {}), developmentRelyingParty());
+    expect(development).toMatchObject({ PASSKEY_RP_ID: 'localhost', PASSKEY_ORIGINS: expect.arrayContaining(['http://localhost:5173']) });
+    expect(development.PASSKEY_CHALLENGE_SECRET).toMatch(/^[0-9a-f]{64}$/);
+    // A set RP ID is kept, and the development origins (on localhost) do not fit it.
+    expect(() => completeConfig(parseConfig(passkeyConfigSchema, { PASSKEY_RP_ID: 'example.test' }), developmentRelyingParty())).toThrow(/PASSKEY_ORIGINS/);
     expect(parseConfig(passkeyConfigSchema, { ...env, PASSKEY_RP_ID: 'localhost', PASSKEY_ORIGINS: 'http://localhost:5173' }).PASSKEY_ORIGINS).toEqual(['http://localhost:5173']);
   });
 });
