@@ -9,9 +9,10 @@
  */
 import type { KitFunction } from '../shared/platform.js';
 import { auth0Function } from './auth0/index.js';
+import { passkeyFunction } from './passkey/index.js';
 import { captchaFunction } from './captcha/index.js';
 import { passwordFunction } from './password/index.js';
 import { phoneCallFunction } from './phone-call/index.js';
 
 /** The kit's functions, in the order `/health` and the OpenAPI document list them. */
-export const kitFunctions: readonly KitFunction[] = [passwordFunction, captchaFunction, auth0Function, phoneCallFunction];
+export const kitFunctions: readonly KitFunction[] = [passwordFunction, captchaFunction, auth0Function, phoneCallFunction, passkeyFunction];

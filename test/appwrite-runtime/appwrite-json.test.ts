@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { kitFunctions } from '../../functions/index.js';
+import { passkeyTableSpec } from '../../functions/passkey/appwrite-table.js';
 import { onceTableSpec } from '../../shared/once/appwrite-table.js';
 import { rateLimitDatabaseSpec, rateLimitTableSpec } from '../../shared/rate-limit/appwrite-table.js';
 
@@ -58,7 +59,7 @@ describe('appwrite.json', () => {
 
   it('declares the rate-limit and once-store tables the Appwrite stores use, the scopes to reach them, and the hourly cleanup schedule', () => {
     expect(config['tablesDB']).toEqual([rateLimitDatabaseSpec]);
-    expect(config['tables']).toEqual([rateLimitTableSpec, onceTableSpec]);
+    expect(config['tables']).toEqual([rateLimitTableSpec, onceTableSpec, passkeyTableSpec]);
     // Both tables live in the one declared database.
     expect(onceTableSpec.databaseId).toBe(rateLimitDatabaseSpec.$id);
     // A function that keeps rows (rate limits, replay records) purges the ended ones every hour.
