@@ -220,13 +220,14 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
 
     signUpVerify: async (c, { body: { response } }) => {
       await guard.enforce([byIp(c, 'sign-up')]);
-      const claims = await redeem(response, 'sign-up');
-      const userId = claims.userId!;
-      const passkey = await verifiedRegistration(response as RegistrationResponseJSON, claims.challenge, userId);
+      const { userId, username, challenge } = await redeem(response, 'sign-up');
+      // Every sign-up challenge names its user; one that does not was not made by this route.
+      if (userId === undefined || username === undefined) throw passkeyErrors.create('challenge_invalid');
+      const passkey = await verifiedRegistration(response as RegistrationResponseJSON, challenge, userId);
       // The passkey first: its ID is unique, and a user with no passkey would hold the name for nothing.
       await store(passkey);
       try {
-        await users.create({ userId, name: claims.username ?? userId });
+        await users.create({ userId, name: username });
       } catch (error) {
         await passkeys.delete(passkey.credentialId).catch(() => logger.error('passkey_orphaned', { userId }));
         if (error instanceof UserAlreadyExistsError) throw passkeyErrors.create('username_taken');
