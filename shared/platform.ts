@@ -10,6 +10,7 @@
  */
 import type { Hono } from 'hono';
 import type { z } from 'zod';
+import type { AppwriteTableSpec } from './appwrite/table-spec.js';
 import type { Clock } from './clock.js';
 import { parseConfig, type AppwriteConnection, type EnvSource } from './config.js';
 import { defineErrors, type ErrorCatalog } from './errors.js';
@@ -109,6 +110,11 @@ export interface FunctionDefinition<Schema extends z.ZodType, Providers extends 
   routes: Routes;
   /** Its own error types; the kit-wide ones (`shared/errors.ts`) need no declaring. */
   errors?: ErrorCatalog;
+  /**
+   * Appwrite tables of its own (appwrite.json `tables` entries, in the kit's database), beyond the
+   * shared rate-limit and once-store tables: `npm start`'s embedded Appwrite serves them too.
+   */
+  appwriteTables?: readonly AppwriteTableSpec[];
   createApp(config: z.output<Schema>, ports: Ports<Providers>): Hono<KitEnv>;
 }
 
@@ -121,6 +127,8 @@ export interface KitFunction {
   configSchema: z.ZodType;
   /** Every Appwrite scope its ports need, sorted: what its `scopes` in appwrite.json must grant. */
   appwriteScopes: readonly string[];
+  /** Its own Appwrite tables (see {@link FunctionDefinition.appwriteTables}). */
+  appwriteTables: readonly AppwriteTableSpec[];
   /** Parses the config (throws `ConfigError`), builds the ports it asked for, and its app. */
   build(env: EnvSource, runtime: RuntimeServices): Hono<KitEnv>;
 }
@@ -153,6 +161,7 @@ export function defineFunction<Schema extends z.ZodType, Providers extends PortP
     routes: definition.routes,
     errors: definition.errors ?? defineErrors({}),
     configSchema: definition.configSchema,
+    appwriteTables: definition.appwriteTables ?? [],
     appwriteScopes: [...new Set(Object.values(definition.ports).flatMap((provider) => provider.appwriteScopes))].sort(),
     build(env, runtime) {
       const config = parseConfig(definition.configSchema, env);

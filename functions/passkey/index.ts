@@ -8,6 +8,7 @@ import { oncePort, rateLimitsPort, usersPort } from '../../shared/ports.js';
 import { jwtAccountsPort } from './account.js';
 import { createPasskeyApp } from './app.js';
 import { createAppwritePasskeyStore } from './appwrite-store.js';
+import { passkeyTableSpec } from './appwrite-table.js';
 import { completeConfig, developmentRelyingParty, passkeyConfigSchema, type PasskeyEnvConfig, type RelyingParty } from './config.js';
 import { passkeyErrors } from './errors.js';
 import { passkeyRoutes } from './routes.js';
@@ -59,6 +60,8 @@ export const passkeyFunction = defineFunction({
   },
   routes: passkeyRoutes,
   errors: passkeyErrors,
+  // The passkeys themselves: declared in appwrite.json, and served by npm start's embedded Appwrite.
+  appwriteTables: [passkeyTableSpec],
   createApp: (config: PasskeyEnvConfig, { relyingPartyFallback, ...ports }) => createPasskeyApp(completeConfig(config, relyingPartyFallback), ports),
 });
 

@@ -31,9 +31,9 @@
  *
  * @module
  */
+import type { AppwriteColumnSpec, AppwriteTableSpec } from '../appwrite/table-spec.js';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { passkeyTableSpec } from '../../functions/passkey/appwrite-table.js';
 import { onceTableSpec } from '../once/appwrite-table.js';
 import { rateLimitDatabaseSpec, rateLimitTableSpec } from '../rate-limit/appwrite-table.js';
 import { requireScope } from './auth.js';
@@ -44,29 +44,11 @@ import * as param from './params.js';
 import { allows, callerRoles, rolesGranted } from './permissions.js';
 import { uniqueId } from './secrets.js';
 
-/** A column as the Appwrite CLI config declares it (the fields the double enforces). */
-export interface DoubleColumnSpec {
-  readonly key: string;
-  readonly type: string;
-  readonly required: boolean;
-  readonly array?: boolean;
-  readonly min?: number | null;
-  readonly max?: number | null;
-  readonly size?: number;
-  readonly default?: unknown;
-}
+/** A column as the Appwrite CLI config declares it (see `shared/appwrite/table-spec.ts`). */
+export type DoubleColumnSpec = AppwriteColumnSpec;
 
-/** A table as the Appwrite CLI config declares it. */
-export interface DoubleTableSpec {
-  readonly $id: string;
-  /** Table-level permissions, e.g. `['read("users")']`; none means API keys only. */
-  readonly $permissions: readonly string[];
-  /** Whether rows' own permissions count too (Appwrite's `rowSecurity`, `documentSecurity` underneath). */
-  readonly rowSecurity: boolean;
-  readonly databaseId: string;
-  readonly name: string;
-  readonly columns: readonly DoubleColumnSpec[];
-}
+/** A table as the Appwrite CLI config declares it (see `shared/appwrite/table-spec.ts`). */
+export type DoubleTableSpec = AppwriteTableSpec;
 
 /** A database as the Appwrite CLI config declares it (`tablesDB` entries). */
 export interface DoubleDatabaseSpec {
@@ -253,8 +235,9 @@ export function createTablesDbRoutes(
 }
 
 /**
- * The kit's own declared databases and tables (the rate-limit counters, the once-store records and
- * the passkey function's credentials), which the double serves unless given others.
+ * The kit's own declared databases and tables (the rate-limit counters and the once-store records),
+ * which the double serves unless given others;
+ * a function's own tables (`appwriteTables` of its definition) are added by whoever creates the double.
  *
  * @example
  * ```ts
@@ -263,7 +246,7 @@ export function createTablesDbRoutes(
  */
 export const kitTables: { databases: readonly DoubleDatabaseSpec[]; tables: readonly DoubleTableSpec[] } = {
   databases: [rateLimitDatabaseSpec],
-  tables: [rateLimitTableSpec, onceTableSpec, passkeyTableSpec],
+  tables: [rateLimitTableSpec, onceTableSpec],
 };
 
 /**

@@ -10,7 +10,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import { appwriteConnectionSchema, envBool, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
-import { createDevAppwrite, parseOriginPattern, type DevAppwrite, type PasswordHashOptions } from '../dev-appwrite/index.js';
+import { createDevAppwrite, kitTables, parseOriginPattern, type DevAppwrite, type PasswordHashOptions } from '../dev-appwrite/index.js';
 import { errorResponse, KitError } from '../errors.js';
 import type { KitEnv } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
@@ -160,6 +160,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
         projectId: EMBEDDED_PROJECT_ID,
         apiKeys: { [devKey]: DEV_APPWRITE_SCOPES },
         passwordHashOptions: options.embeddedPasswordHashOptions,
+        // The kit's tables, and those the served functions declare (the passkey credentials).
+        tables: { ...kitTables, tables: [...kitTables.tables, ...functions.flatMap((fn) => fn.appwriteTables)] },
         // Its own origin, known before listening except for an OS-chosen port: then any port of its host.
         corsOrigins: [`http://${settings.HOST.includes(':') ? `[${settings.HOST}]` : settings.HOST}:${settings.PORT || '*'}`, ...settings.DEV_APPWRITE_CORS_ORIGINS],
       })

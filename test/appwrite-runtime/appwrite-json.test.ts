@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { kitFunctions } from '../../functions/index.js';
-import { passkeyTableSpec } from '../../functions/passkey/appwrite-table.js';
 import { onceTableSpec } from '../../shared/once/appwrite-table.js';
 import { rateLimitDatabaseSpec, rateLimitTableSpec } from '../../shared/rate-limit/appwrite-table.js';
 
@@ -59,7 +58,8 @@ describe('appwrite.json', () => {
 
   it('declares the rate-limit and once-store tables the Appwrite stores use, the scopes to reach them, and the hourly cleanup schedule', () => {
     expect(config['tablesDB']).toEqual([rateLimitDatabaseSpec]);
-    expect(config['tables']).toEqual([rateLimitTableSpec, onceTableSpec, passkeyTableSpec]);
+    // The kit's own tables, then every table a function declares (`appwriteTables`), once each.
+    expect(config['tables']).toEqual([rateLimitTableSpec, onceTableSpec, ...kitFunctions.flatMap((fn) => fn.appwriteTables)]);
     // Both tables live in the one declared database.
     expect(onceTableSpec.databaseId).toBe(rateLimitDatabaseSpec.$id);
     // A function that keeps rows (rate limits, replay records) purges the ended ones every hour.

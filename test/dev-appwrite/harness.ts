@@ -7,7 +7,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Client, Messaging, Users } from 'node-appwrite';
-import { createDevAppwrite, type DevAppwriteStore, type PasswordHashOptions, type PasswordPolicies } from '../../shared/dev-appwrite/index.js';
+import { kitFunctions } from '../../functions/index.js';
+import { createDevAppwrite, kitTables, type DevAppwriteStore, type PasswordHashOptions, type PasswordPolicies } from '../../shared/dev-appwrite/index.js';
 import { manualClock, type ManualClock } from '../helpers/clock.js';
 
 export const PROJECT_ID = 'kit-test';
@@ -64,6 +65,8 @@ export async function startDevAppwrite(options: StartDevAppwriteOptions = {}): P
     clock,
     passwordHashOptions: options.hashing === 'appwrite-default' ? undefined : (options.hashing ?? CHEAP_HASHING),
     passwordPolicies: options.passwordPolicies,
+    // The kit's tables and those its functions declare, as npm start serves them.
+    tables: { ...kitTables, tables: [...kitTables.tables, ...kitFunctions.flatMap((fn) => fn.appwriteTables)] },
   });
   const server: ServerType = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

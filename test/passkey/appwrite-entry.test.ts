@@ -9,7 +9,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Account, Client } from 'appwrite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import passkeyFunction from '../../functions/passkey/index.js';
-import { createDevAppwrite } from '../../shared/dev-appwrite/index.js';
+import { createDevAppwrite, kitTables } from '../../shared/dev-appwrite/index.js';
 import { openApiDocument } from '../../shared/openapi.js';
 import { createAppwriteEntry, type AppwriteEntry } from '../../shared/runtime/appwrite.js';
 import { freshBrowser } from '../helpers/browser.js';
@@ -29,7 +29,11 @@ const collected: string[] = [];
 const secrets: string[] = [];
 
 beforeAll(async () => {
-  const dev = createDevAppwrite({ projectId: PROJECT_ID, apiKeys: { [FUNCTION_KEY]: [...passkeyFunction.appwriteScopes] } });
+  const dev = createDevAppwrite({
+    projectId: PROJECT_ID,
+    apiKeys: { [FUNCTION_KEY]: [...passkeyFunction.appwriteScopes] },
+    tables: { ...kitTables, tables: [...kitTables.tables, ...(passkeyFunction.appwriteTables)] },
+  });
   server = serve({ fetch: dev.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
