@@ -24,7 +24,7 @@ import { createSignIn } from '../../shared/sign-in/pipeline.js';
 import { getOrCreateUser } from '../../shared/sign-in/resolve.js';
 import { userIdForPhone } from '../../shared/sign-in/user-id.js';
 import type { UserRecord, UsersDirectory } from '../../shared/users.js';
-import type { StatusCallbackVerifier } from '../../shared/voice/index.js';
+import type { StatusCallbackVerifier, TwilioVerify } from '../../shared/voice/index.js';
 import type { PhoneCallConfig } from './config.js';
 import { phoneCallErrors } from './errors.js';
 import { callMessage } from './messages.js';
@@ -39,16 +39,21 @@ export interface PhoneCallPorts {
   captcha: CaptchaVerifier;
   /** `null` while `TWILIO_STATUS_CALLBACK_URL` is unset: `/status` refuses everything. */
   statusCallback: StatusCallbackVerifier | null;
+  /** Twilio Verify, `null` while `TWILIO_VERIFY_SERVICE_SID` is unset (needed when `PHONE_CALL_MODE=verify`). */
+  verify: TwilioVerify | null;
   logger: Logger;
   clock: Clock;
 }
+
+/** Twilio Verify's default code lifetime; only Twilio Support changes it. */
+const VERIFY_CODE_LIFETIME_MS = 10 * 60_000;
 
 /** Final call statuses where nobody heard the code (twilio.com/docs/voice/api/call-resource). */
 const failedCallStatuses = new Set(['busy', 'no-answer', 'failed', 'canceled']);
 
 /**
  * Builds the phone-call function's app. Refuses to build (500 `config_invalid` on every route)
- * without a country allowlist, a voice provider, or, unless `PHONE_CALL_CAPTCHA=false`, a captcha.
+ * without a country allowlist, a voice provider (a Verify service with `PHONE_CALL_MODE=verify`), or, unless `PHONE_CALL_CAPTCHA=false`, a captcha.
  *
  * @example
  * ```ts
@@ -63,7 +68,10 @@ export function createPhoneCallApp(config: PhoneCallConfig, ports: PhoneCallPort
   if (config.PHONE_CALL_COUNTRIES.length === 0) {
     problems.push('PHONE_CALL_COUNTRIES is required by the phone-call function: list the countries it may call (ISO 3166-1 alpha-2, e.g. US,CA); none are open by default');
   }
-  if (!ports.delivery.voice) problems.push('VOICE_PROVIDER is required by the phone-call function: set twilio (development only with npm start)');
+  if (config.PHONE_CALL_MODE === 'voice' && !ports.delivery.voice) {
+    problems.push('VOICE_PROVIDER is required by the phone-call function: set twilio (development only with npm start), or PHONE_CALL_MODE=verify');
+  }
+  if (config.PHONE_CALL_MODE === 'verify' && !ports.verify) problems.push('TWILIO_VERIFY_SERVICE_SID is required when PHONE_CALL_MODE is verify');
   if (config.PHONE_CALL_CAPTCHA && captcha.provider === null) {
     problems.push('CAPTCHA_PROVIDER is required by the phone-call function unless PHONE_CALL_CAPTCHA=false: every call costs money');
   }
@@ -101,8 +109,16 @@ export function createPhoneCallApp(config: PhoneCallConfig, ports: PhoneCallPort
     ]);
     const known = await users.findByPhone(number.e164);
     const userId = known?.id ?? (await userIdForPhone(number.e164));
+    const perUser = await perAccount('phone-call.user', 'user', userId, config.PHONE_CALL_LIMIT_USER);
+    if (ports.verify && config.PHONE_CALL_MODE === 'verify') {
+      // Twilio holds the code; the user is found or created, and a token minted, only once it is right (`/verify`).
+      await guard.enforce([perUser]);
+      if (config.PHONE_CALL_CAPTCHA) await captcha.verify(captchaTokenFrom(c, body.captchaToken), { clientIp: c.env?.clientIp ?? null });
+      await ports.verify.start(number.e164, body.locale);
+      return c.json({ userId, expire: new Date(ports.clock.now() + VERIFY_CODE_LIFETIME_MS).toISOString() }, 202);
+    }
     return signIn(c, {
-      guards: [await perAccount('phone-call.user', 'user', userId, config.PHONE_CALL_LIMIT_USER)],
+      guards: [perUser],
       prove: async () => {
         if (config.PHONE_CALL_CAPTCHA) await captcha.verify(captchaTokenFrom(c, body.captchaToken), { clientIp: c.env?.clientIp ?? null });
         const user = known ?? (await firstSignIn(number.e164, userId));
@@ -116,6 +132,33 @@ export function createPhoneCallApp(config: PhoneCallConfig, ports: PhoneCallPort
       token: code,
       deliver: 'voice',
       text: callMessage(body.locale),
+    });
+  }
+
+  /** Verify mode: Twilio checks the code; only a right one finds or creates the user and mints the token. */
+  async function verify(c: Context<KitEnv>, body: { phone: string; code: string }) {
+    const twilio = ports.verify;
+    if (!twilio || config.PHONE_CALL_MODE !== 'verify') throw phoneCallErrors.create('mode_disabled');
+    const number = callableNumber(body.phone, config.PHONE_CALL_COUNTRIES);
+    return signIn(c, {
+      guards: [
+        perClientIp('phone-call.check-ip', c.env?.clientIp, config.PHONE_CALL_LIMIT_CHECK_IP),
+        await perAccount('phone-call.check-number', 'phone', number.e164, config.PHONE_CALL_LIMIT_CHECK_NUMBER),
+      ],
+      prove: async () => {
+        const result = await twilio.check(number.e164, body.code);
+        if (result === 'expired') throw phoneCallErrors.create('code_expired');
+        if (result !== 'approved') throw phoneCallErrors.create('code_invalid');
+        const user = (await users.findByPhone(number.e164)) ?? (await firstSignIn(number.e164, await userIdForPhone(number.e164)));
+        if (user.phone !== number.e164) {
+          logger.warn('address_mismatch', { channel: 'voice', userId: user.id });
+          throw new KitError('account_conflict', 'This number cannot be used to sign in here.');
+        }
+        return { user };
+      },
+      // Handed straight to the client, which exchanges it at once.
+      token: { length: 64, expire: 60 },
+      deliver: 'response',
     });
   }
 
@@ -134,5 +177,9 @@ export function createPhoneCallApp(config: PhoneCallConfig, ports: PhoneCallPort
   }
 
   const app = createFunctionApp({ logger, corsOrigins: config.CORS_ALLOWED_ORIGINS });
-  return serveRoutes(app, phoneCallRoutes, { start: (c, { body }) => start(c, body), status: (c, { body }) => status(c, body) });
+  return serveRoutes(app, phoneCallRoutes, {
+    start: (c, { body }) => start(c, body),
+    verify: (c, { body }) => verify(c, body),
+    status: (c, { body }) => status(c, body),
+  });
 }

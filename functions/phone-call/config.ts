@@ -33,6 +33,12 @@ const countryList = z
  */
 export const phoneCallConfigSchema = z.object({
   /**
+   * `voice` (default): the kit mints the Appwrite token and Twilio Programmable Voice reads it out
+   * (`VOICE_PROVIDER`); Appwrite checks it. `verify`: Twilio Verify (`TWILIO_VERIFY_SERVICE_SID`)
+   * calls with its own numeric code and checks it at `/verify`, which then answers the token.
+   */
+  PHONE_CALL_MODE: z.enum(['voice', 'verify'], { error: 'must be voice or verify' }).default('voice'),
+  /**
    * Countries whose numbers may be called. Required: every country opened is a toll-fraud surface,
    * so none is open by default (an empty list stops the function with `config_invalid`).
    */
@@ -63,6 +69,10 @@ export const phoneCallConfigSchema = z.object({
   PHONE_CALL_LIMIT_TOTAL: envRateLimitRules('1000/86400'),
   /** Calls per user (the one the number belongs to or would be created as): bounds the live codes. */
   PHONE_CALL_LIMIT_USER: envRateLimitRules('3/900,6/3600'),
+  /** Verify mode: code checks per client IP (IPv6 per /64), counted before Twilio is asked. */
+  PHONE_CALL_LIMIT_CHECK_IP: envRateLimitRules('20/600,100/86400'),
+  /** Verify mode: code checks per number; Twilio allows 5 per call, this bounds them across calls. */
+  PHONE_CALL_LIMIT_CHECK_NUMBER: envRateLimitRules('10/600,30/86400'),
   /** Comma-separated origins allowed by CORS, or `*`. */
   CORS_ALLOWED_ORIGINS: envCorsOrigins(),
 });

@@ -21,4 +21,10 @@ export const phoneCallErrors = defineErrors({
   phone_country_refused: { status: 422, message: 'Numbers in this country cannot be called.' },
   /** A `/status` post without Twilio's valid `X-Twilio-Signature`, or while callbacks are not configured. */
   status_callback_invalid: { status: 403, message: 'This callback is not signed by Twilio for this URL.' },
+  /** Verify mode: not the code Twilio read out for this number. Twilio counts the tries (5 per call). */
+  code_invalid: { status: 401, message: 'This code is not right. Check it and try again.' },
+  /** Verify mode: the code expired, was used, or was guessed wrong too often: ask for a new call. */
+  code_expired: { status: 410, message: 'This code can no longer be used. Ask for a new call.' },
+  /** `/verify` while `PHONE_CALL_MODE` is `voice`: the code is checked by Appwrite there. */
+  mode_disabled: { status: 404, message: 'Codes are checked by account.createSession in this mode, not here.' },
 });

@@ -7,7 +7,7 @@
 import { captchaPort } from '../../shared/captcha/index.js';
 import { defineFunction } from '../../shared/platform.js';
 import { rateLimitsPort, usersPort } from '../../shared/ports.js';
-import { statusCallbackPort, voicePort } from '../../shared/voice/index.js';
+import { statusCallbackPort, twilioVerifyPort, voicePort } from '../../shared/voice/index.js';
 import { createPhoneCallApp } from './app.js';
 import { phoneCallConfigSchema } from './config.js';
 import { phoneCallErrors } from './errors.js';
@@ -18,7 +18,7 @@ export const phoneCallFunction = defineFunction({
   name: 'phone-call',
   summary: 'Passwordless sign-in by phone call: a captcha, then a call that reads a code aloud (for users who cannot receive SMS).',
   configSchema: phoneCallConfigSchema,
-  ports: { users: usersPort, rateLimitStore: rateLimitsPort, delivery: voicePort, captcha: captchaPort, statusCallback: statusCallbackPort },
+  ports: { users: usersPort, rateLimitStore: rateLimitsPort, delivery: voicePort, captcha: captchaPort, statusCallback: statusCallbackPort, verify: twilioVerifyPort },
   routes: phoneCallRoutes,
   errors: phoneCallErrors,
   createApp: createPhoneCallApp,

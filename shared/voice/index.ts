@@ -19,3 +19,4 @@ export { spellCode } from './speech.js';
 export { statusCallbackPort, twilioSignature, type StatusCallbackVerifier } from './status.js';
 export { createTwilioCaller } from './twilio.js';
 export { codeCallTwiml, escapeXml } from './twiml.js';
+export { createTwilioVerify, twilioVerifyConfigSchema, twilioVerifyPort, type TwilioVerify, type VerifyCheck } from './verify.js';
