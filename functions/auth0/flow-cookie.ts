@@ -15,6 +15,7 @@ import type { Context } from 'hono';
 import { EncryptJWT, errors, jwtDecrypt, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
+import { constantTimeEqualText } from '../../shared/constant-time.js';
 
 /**
  * How long a sign-in may take between `/login` and `/callback`.
@@ -153,9 +154,5 @@ export function createFlowCookie(options: { secret: string; secure: boolean; clo
  * ```
  */
 export async function sameState(received: string, expected: string): Promise<boolean> {
-  const digest = async (text: string) => new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  const [a, b] = await Promise.all([digest(received), digest(expected)]);
-  let difference = 0;
-  for (let index = 0; index < a.length; index++) difference |= a[index]! ^ b[index]!;
-  return difference === 0 && expected !== '';
+  return (await constantTimeEqualText(received, expected)) && expected !== '';
 }

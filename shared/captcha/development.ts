@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { constantTimeEqualText } from '../constant-time.js';
 import type { Logger } from '../log.js';
 import { captchaInvalid, type CaptchaVerifier } from './verifier.js';
 
@@ -27,17 +28,6 @@ export const DEVELOPMENT_CAPTCHA_TOKEN = 'dev-captcha-pass';
  */
 export const DEVELOPMENT_CAPTCHA_NOTICE = `captcha: the development provider accepts the fixed token "${DEVELOPMENT_CAPTCHA_TOKEN}"; never deploy it`;
 
-const encoder = new TextEncoder();
-
-/** Equality whose time depends only on the lengths, not on where the strings differ. */
-function constantTimeEqual(a: string, b: string): boolean {
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
-  let difference = left.length ^ right.length;
-  for (let index = 0; index < left.length; index++) difference |= left[index]! ^ (right[index % Math.max(right.length, 1)] ?? 0);
-  return difference === 0;
-}
-
 /**
  * A verifier that accepts {@link DEVELOPMENT_CAPTCHA_TOKEN}, as often as it is sent, and nothing else.
  * The port checks `runtime.development` before building it.
@@ -52,7 +42,7 @@ export function createDevelopmentCaptcha(logger: Logger): CaptchaVerifier {
   return {
     provider: 'development',
     async verify(token) {
-      if (token === undefined || !constantTimeEqual(token, DEVELOPMENT_CAPTCHA_TOKEN)) {
+      if (token === undefined || !(await constantTimeEqualText(token, DEVELOPMENT_CAPTCHA_TOKEN))) {
         logger.info('captcha_refused', { provider: 'development', reason: token === undefined || token === '' ? 'missing' : 'not_the_development_token' });
         throw captchaInvalid();
       }

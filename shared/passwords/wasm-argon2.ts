@@ -9,6 +9,7 @@
  * @module
  */
 import { argon2d, argon2i, argon2id, setWASMModules } from 'argon2-wasm-edge';
+import { constantTimeEqual } from '../constant-time.js';
 import { argon2Parameters, type Argon2Parameters, type PasswordVerifier } from './verifier.js';
 
 /** The two precompiled modules `argon2-wasm-edge` needs. */
@@ -51,21 +52,8 @@ function decodeBase64(text: string): Uint8Array | null {
   }
 }
 
-/**
- * Compares two byte strings in time that depends only on their length (which the stored hash
- * already reveals), never on where they first differ.
- *
- * @example
- * ```ts
- * constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3])); // false
- * ```
- */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!;
-  return difference === 0;
-}
+/** The key comparison (re-exported: tests and callers import it from here too). */
+export { constantTimeEqual };
 
 /**
  * Creates a verifier over `argon2-wasm-edge`. It reads the parameters from the PHC string, so it

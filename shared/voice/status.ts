@@ -7,6 +7,7 @@
  * @module
  */
 import { parseConfig } from '../config.js';
+import { constantTimeEqualText } from '../constant-time.js';
 import { definePort } from '../platform.js';
 import { voiceConfigSchema } from './config.js';
 
@@ -26,15 +27,6 @@ export async function twilioSignature(authToken: string, url: string, params: Re
   const key = await crypto.subtle.importKey('raw', encoder.encode(authToken), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(data)));
   return btoa(String.fromCharCode(...mac));
-}
-
-/** Equality whose time depends only on the lengths. */
-function constantTimeEqual(a: string, b: string): boolean {
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
-  let difference = left.length ^ right.length;
-  for (let index = 0; index < left.length; index++) difference |= left[index]! ^ (right[index % Math.max(right.length, 1)] ?? 0);
-  return difference === 0;
 }
 
 /** Checks callbacks to the one configured URL. */
@@ -65,7 +57,7 @@ export const statusCallbackPort = definePort<StatusCallbackVerifier | null>((run
     url,
     async verify(params, signature) {
       if (!signature) return false;
-      return constantTimeEqual(await twilioSignature(authToken, url, params), signature);
+      return constantTimeEqualText(await twilioSignature(authToken, url, params), signature);
     },
   };
 });
