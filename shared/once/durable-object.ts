@@ -16,6 +16,7 @@
  * @module
  */
 import { z } from 'zod';
+import { readObjectRequest } from '../durable-object-request.js';
 
 /**
  * The slice of the SQLite storage API this object uses.
@@ -98,16 +99,10 @@ export class OnceRecord {
 
   /** Answers `POST` with a JSON {@link onceRequestSchema} body. */
   async fetch(request: Request): Promise<Response> {
-    let body: unknown;
-    try {
-      body = await request.json();
-    } catch {
-      return Response.json({ message: 'Body must be JSON.' }, { status: 400 });
-    }
-    const parsed = onceRequestSchema.safeParse(body);
-    if (!parsed.success) return Response.json({ message: 'Invalid once request.' }, { status: 400 });
+    const body = await readObjectRequest(request, onceRequestSchema, 'once');
+    if (body instanceof Response) return body;
 
-    const { now, expiresAt } = parsed.data;
+    const { now, expiresAt } = body;
     const claimed = this.claim(now, expiresAt);
     // The record holds through expiresAt inclusive, so the first instant it is gone is one ms later.
     if (claimed) await this.state.storage.setAlarm(expiresAt + 1);

@@ -14,6 +14,7 @@
  * @module
  */
 import { z } from 'zod';
+import { readObjectRequest } from '../durable-object-request.js';
 import { rateLimitRuleSchema, windowAt } from './store.js';
 
 /** The slice of the SQLite storage API this object uses. */
@@ -75,20 +76,14 @@ export class RateLimitCounter {
 
   /** Answers `POST` with a JSON {@link counterRequestSchema} body. */
   async fetch(request: Request): Promise<Response> {
-    let body: unknown;
-    try {
-      body = await request.json();
-    } catch {
-      return Response.json({ message: 'Body must be JSON.' }, { status: 400 });
-    }
-    const parsed = counterRequestSchema.safeParse(body);
-    if (!parsed.success) return Response.json({ message: 'Invalid counter request.' }, { status: 400 });
+    const body = await readObjectRequest(request, counterRequestSchema, 'counter');
+    if (body instanceof Response) return body;
 
-    if (parsed.data.op === 'reset') {
+    if (body.op === 'reset') {
       await this.clear();
       return Response.json({ reset: true });
     }
-    const { now, rule } = parsed.data;
+    const { now, rule } = body;
     const { result, newWindow } = this.consume(now, rule.limit, windowAt(now, rule));
     if (newWindow) await this.state.storage.setAlarm(result.resetAt);
     return Response.json(result);
