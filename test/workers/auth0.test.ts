@@ -7,6 +7,7 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { Account, AppwriteException, Client } from 'appwrite';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { stubBrowserStorage } from './browser-storage.js';
 import { auth0Function } from '../../functions/auth0/index.js';
 import { createWorker } from '../../shared/runtime/workers.js';
 
@@ -33,19 +34,6 @@ async function call(path: string, init: RequestInit): Promise<Response> {
 
 async function mint(kind: 'access' | 'logout', claims: Record<string, unknown>): Promise<string> {
   return (await fetch(oidc.mintUrl, { method: 'POST', body: JSON.stringify({ kind, claims }) })).text();
-}
-
-/** The web SDK keeps its session in `window.localStorage`; workerd has no `window`. */
-function stubBrowserStorage(): void {
-  const items = new Map<string, string>();
-  vi.stubGlobal('window', {
-    console,
-    localStorage: {
-      getItem: (key: string) => items.get(key) ?? null,
-      setItem: (key: string, value: string) => void items.set(key, value),
-      removeItem: (key: string) => void items.delete(key),
-    },
-  });
 }
 
 afterEach(() => vi.unstubAllGlobals());

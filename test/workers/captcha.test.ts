@@ -7,6 +7,7 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { Account, Client } from 'appwrite';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { stubBrowserStorage } from './browser-storage.js';
 import { captchaFunction } from '../../functions/captcha/index.js';
 import { DEVELOPMENT_CAPTCHA_TOKEN } from '../../shared/captcha/index.js';
 import { createWorker } from '../../shared/runtime/workers.js';
@@ -44,19 +45,6 @@ async function messagesTo(address: string): Promise<Array<{ channel: string; to:
   expect(response.status).toBe(200);
   const { entries } = (await response.json()) as { entries: Array<{ channel: string; to: string; content: string }> };
   return entries.filter((entry) => entry.to === address);
-}
-
-/** The web SDK keeps its session in `window.localStorage`; workerd has no `window`. */
-function stubBrowserStorage(): void {
-  const items = new Map<string, string>();
-  vi.stubGlobal('window', {
-    console,
-    localStorage: {
-      getItem: (key: string) => items.get(key) ?? null,
-      setItem: (key: string, value: string) => void items.set(key, value),
-      removeItem: (key: string) => void items.delete(key),
-    },
-  });
 }
 
 afterEach(() => {

@@ -6,6 +6,7 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { Account, Client } from 'appwrite';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { stubBrowserStorage } from './browser-storage.js';
 import { passkeyFunction } from '../../functions/passkey/index.js';
 import { createWorker } from '../../shared/runtime/workers.js';
 import { createSoftAuthenticator } from '../passkey/authenticator.js';
@@ -30,15 +31,6 @@ async function post(path: string, body: unknown) {
   await waitOnExecutionContext(ctx);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, each test checks the fields it reads
   return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
-
-/** The web SDK keeps its session in `window.localStorage`; workerd has no `window`. */
-function stubBrowserStorage(): void {
-  const items = new Map<string, string>();
-  vi.stubGlobal('window', {
-    console,
-    localStorage: { getItem: (key: string) => items.get(key) ?? null, setItem: (key: string, value: string) => void items.set(key, value), removeItem: (key: string) => void items.delete(key) },
-  });
 }
 
 afterEach(() => vi.unstubAllGlobals());

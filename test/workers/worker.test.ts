@@ -5,6 +5,7 @@ import { exports, env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { Account, AppwriteException, Client } from 'appwrite';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { stubBrowserStorage } from './browser-storage.js';
 import worker from '../../entries/worker.js';
 import { kitFunctions } from '../../functions/index.js';
 
@@ -21,23 +22,6 @@ function post(path: string, body: unknown, clientIp = '203.0.113.7'): Promise<Re
 /** A web SDK client as a browser page would hold it, minus the browser. */
 function appwriteClient(): Client {
   return new Client().setEndpoint(inject('appwriteEndpoint')).setProject(inject('appwriteProjectId'));
-}
-
-/**
- * The web SDK keeps the session Appwrite sends in `X-Fallback-Cookies` in `window.localStorage`
- * (its path for API domains that cannot set first-party cookies) and sends it back on every call.
- * workerd has no `window`: give it one whose storage lives for this test.
- */
-function stubBrowserStorage(): void {
-  const items = new Map<string, string>();
-  vi.stubGlobal('window', {
-    console,
-    localStorage: {
-      getItem: (key: string) => items.get(key) ?? null,
-      setItem: (key: string, value: string) => void items.set(key, value),
-      removeItem: (key: string) => void items.delete(key),
-    },
-  });
 }
 
 afterEach(() => {
