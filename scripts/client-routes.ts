@@ -17,7 +17,7 @@
 import { readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AnswerKind, ClientRoute } from '../client/types.js';
 import { kitFunctions } from '../functions/index.js';
 import type { KitFunction } from '../shared/platform.js';

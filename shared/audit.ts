@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseConfig } from './config.js';
 import { definePort } from './platform.js';
 import type { AccountKind } from './rate-limit/keys.js';

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { corsOriginsProblems } from './cors.js';
 import { KitError } from './errors.js';
 import { describeIssues } from './validation.js';

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorStatus, statusOf, type ErrorCatalog } from './errors.js';
 import type { KitFunction } from './platform.js';
 import type { RouteSpec } from './routes.js';

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAppwriteUsers } from './appwrite/users.js';
 import { envInt, parseConfig } from './config.js';
 import { definePort } from './platform.js';

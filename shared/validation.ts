@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a client is told about a string that is not well-formed UTF-16. */
 export const WELL_FORMED_MESSAGE = 'must be well-formed Unicode text (no lone surrogate)';

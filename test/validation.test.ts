@@ -2,7 +2,7 @@
  * shared/validation.ts: well-formed text, and messages that tell a missing field from a wrong one.
  */
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues, illFormedField, isWellFormedText, wellFormed } from '../shared/validation.js';
 
 describe('well-formed text', () => {

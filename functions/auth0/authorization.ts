@@ -6,7 +6,7 @@
  * @module
  */
 import { base64url } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { KitError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { OutboundFetch } from '../../shared/ports.js';

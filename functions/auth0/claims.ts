@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JWTPayload } from 'jose';
 import { isWellFormedText } from '../../shared/validation.js';
 

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { envBool, envCorsOrigins } from '../../shared/config.js';
 import { envRateLimitRules } from '../../shared/rate-limit/policies.js';
 import { tokenExpire, tokenLength } from '../../shared/sign-in/token.js';

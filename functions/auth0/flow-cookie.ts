@@ -13,7 +13,7 @@
 import { generateCookie, getCookie } from 'hono/cookie';
 import type { Context } from 'hono';
 import { EncryptJWT, errors, jwtDecrypt, type JWTPayload } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import { constantTimeEqualText } from '../../shared/constant-time.js';
 

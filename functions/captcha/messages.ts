@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MessageText } from '../../shared/sign-in/delivery.js';
 
 /** One language's texts. */

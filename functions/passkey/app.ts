@@ -16,7 +16,7 @@ import {
 } from '@simplewebauthn/server';
 import { isoBase64URL, isoUint8Array } from '@simplewebauthn/server/helpers';
 import type { Context } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import { createFunctionApp, type KitEnv } from '../../shared/http.js';
 import type { Logger } from '../../shared/log.js';

@@ -9,7 +9,7 @@
  * @module
  */
 import { AppwriteException, Query, TablesDB } from 'node-appwrite';
-import { z } from 'zod';
+import * as z from 'zod';
 import { appwriteRefusal, callAppwrite, createAppwriteClient } from '../../shared/appwrite/client.js';
 import type { AppwriteConnection } from '../../shared/config.js';
 import { sha256Hex } from '../../shared/hash.js';

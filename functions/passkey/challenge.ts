@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import { onceKey, type OnceStore } from '../../shared/once/store.js';
 import { passkeyErrors } from './errors.js';

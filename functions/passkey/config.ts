@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, envCorsOrigins, envInt } from '../../shared/config.js';
 import { envRateLimitRules } from '../../shared/rate-limit/policies.js';
 import { tokenExpire, tokenLength } from '../../shared/sign-in/token.js';

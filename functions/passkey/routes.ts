@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoutes } from '../../shared/routes.js';
 import { tokenAnswerSchema } from '../../shared/sign-in/delivery.js';
 import { usernameSchema } from '../password/username.js';

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { envBool, envCorsOrigins, envInt } from '../../shared/config.js';
 import { envRateLimitRules } from '../../shared/rate-limit/policies.js';
 import { tokenExpire, tokenLength } from '../../shared/sign-in/token.js';

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Shortest password in characters as typed (grapheme clusters), longest in bytes of UTF-8 (NIST 800-63B / ASVS: at least 8, allow 64+). */
 export const PASSWORD_MIN = 8;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { deriveUserId } from '../../shared/sign-in/user-id.js';
 
 /** Shortest and longest allowed username, in characters after normalisation. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MessageText } from '../../shared/sign-in/delivery.js';
 
 /**

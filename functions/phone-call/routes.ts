@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { captchaTokenSchema } from '../../shared/captcha/index.js';
 import { defineRoutes } from '../../shared/routes.js';
 import { pendingAnswerSchema, tokenAnswerSchema } from '../../shared/sign-in/delivery.js';

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { envInt } from '../config.js';
 import { captchaProviderNames } from './verifier.js';
 

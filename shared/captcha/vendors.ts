@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A provider with a siteverify endpoint. */
 export type VendorName = 'turnstile' | 'hcaptcha' | 'recaptcha-v2' | 'recaptcha-v3';

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Context } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { KitError } from '../errors.js';
 import type { KitEnv } from '../http.js';
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Logger } from '../log.js';
 import type { OutboundFetch } from '../ports.js';
 import { wellKnownUrl } from './config.js';

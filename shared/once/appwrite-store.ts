@@ -36,7 +36,7 @@
  * @module
  */
 import { AppwriteException, Query, TablesDB } from 'node-appwrite';
-import { z } from 'zod';
+import * as z from 'zod';
 import { appwriteRefusal, callAppwrite, createAppwriteClient } from '../appwrite/client.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { readObjectRequest } from '../durable-object-request.js';
 
 /**

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KitError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { argon2Verifier } from '#argon2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { envInt, parseConfig } from '../config.js';
 import { definePort, type RuntimeKind } from '../platform.js';
 import { ConcurrencyLimit, limitVerifier, type PasswordVerifier } from './verifier.js';

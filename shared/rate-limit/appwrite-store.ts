@@ -29,7 +29,7 @@
  * @module
  */
 import { AppwriteException, Query, TablesDB } from 'node-appwrite';
-import { z } from 'zod';
+import * as z from 'zod';
 import { appwriteRefusal, callAppwrite, createAppwriteClient } from '../appwrite/client.js';
 import type { AppwriteConnection } from '../config.js';
 import { KitError } from '../errors.js';

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { readObjectRequest } from '../durable-object-request.js';
 import { rateLimitRuleSchema, windowAt } from './store.js';
 

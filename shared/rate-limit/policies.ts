@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../config.js';
 import { RULE_LIMIT_MAX, RULE_WINDOW_MAX_SECONDS, type RateLimitRule } from './store.js';
 

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KitError } from '../errors.js';
 
 /** Largest allowed `limit`: far above any login policy, and well inside every store's integer range. */

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { systemClock } from '../clock.js';
 import { appwriteConnectionSchema, ConfigError, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
 import { errorResponse, KitError, type ErrorBody } from '../errors.js';

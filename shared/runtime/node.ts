@@ -7,7 +7,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { systemClock } from '../clock.js';
 import { appwriteConnectionSchema, envBool, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
 import { createDevAppwrite, kitTables, parseOriginPattern, type DevAppwrite, type PasswordHashOptions } from '../dev-appwrite/index.js';

@@ -5,7 +5,7 @@
  * @module
  */
 import { ID, Messaging } from 'node-appwrite';
-import { z } from 'zod';
+import * as z from 'zod';
 import { callAppwrite, createAppwriteClient } from '../appwrite/client.js';
 import type { AppwriteConnection } from '../config.js';
 import { KitError } from '../errors.js';

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { envInt } from '../config.js';
 
 const optionalText = z.string().trim().min(1).optional();

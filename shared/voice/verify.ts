@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, parseConfig } from '../config.js';
 import { KitError } from '../errors.js';
 import type { Logger } from '../log.js';

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createFunctionApp, type KitEnv } from '../../shared/http.js';
 import { defineFunction } from '../../shared/platform.js';
 import { createAppwriteEntry } from '../../shared/runtime/appwrite.js';

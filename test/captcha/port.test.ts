@@ -4,7 +4,7 @@
  * reading the token from a request.
  */
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { captchaPort, captchaTokenFrom, captchaTokenSchema, DEVELOPMENT_CAPTCHA_TOKEN } from '../../shared/captcha/index.js';
 import { ConfigError } from '../../shared/config.js';
 import { createFunctionApp, jsonBody } from '../../shared/http.js';

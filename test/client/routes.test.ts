@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRouteClient, KitClientError } from '../../client/index.js';
 import type { ClientRoute } from '../../client/types.js';
 import { captchaRoutes } from '../../functions/captcha/routes.js';

@@ -3,7 +3,7 @@
  * matches is accepted, and each way of not matching is rejected with a reason.
  */
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { kitFunctions } from '../../functions/index.js';
 import { defineErrors } from '../../shared/errors.js';
 import { createFunctionApp } from '../../shared/http.js';

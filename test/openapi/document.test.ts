@@ -6,7 +6,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { kitFunctions } from '../../functions/index.js';
 import { openApiDocument } from '../../shared/openapi.js';
 import { defineFunction } from '../../shared/platform.js';

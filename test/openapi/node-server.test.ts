@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { kitFunctions } from '../../functions/index.js';
 import { createFunctionApp } from '../../shared/http.js';
 import { silentLogger } from '../../shared/log.js';

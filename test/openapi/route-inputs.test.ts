@@ -6,7 +6,7 @@
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createFunctionApp } from '../../shared/http.js';
 import { silentLogger } from '../../shared/log.js';
 import { openApiDocument } from '../../shared/openapi.js';

@@ -4,7 +4,7 @@
  * that counts nothing; a function without the argon2 port never reads ARGON2_*).
  */
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createFunctionApp } from '../../shared/http.js';
 import { silentLogger } from '../../shared/log.js';
 import { passwordVerifierPort } from '../../shared/passwords/port.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, parseConfig } from '../../shared/config.js';
 import { envRateLimitRules, parseRateLimitRules, parseRuleList } from '../../shared/rate-limit/policies.js';
 

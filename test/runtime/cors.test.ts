@@ -5,7 +5,7 @@
  * own answers readable from any page. A real server on loopback for the headers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { kitFunctions } from '../../functions/index.js';
 import { passwordFunction } from '../../functions/password/index.js';
 import { ConfigError, envCorsOrigins, parseConfig } from '../../shared/config.js';

@@ -6,7 +6,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { kitFunctions } from '../../functions/index.js';
 import { createFunctionApp } from '../../shared/http.js';
 import { silentLogger } from '../../shared/log.js';

@@ -6,7 +6,7 @@
  * own, so what stops the work is the pipeline's own checks.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAppwriteUsers } from '../../shared/appwrite/users.js';
 import { createFunctionApp, jsonBody } from '../../shared/http.js';
 import { perClientIp } from '../../shared/rate-limit/checks.js';

@@ -6,7 +6,7 @@
  * searched for every secret Appwrite issued.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAppwriteUsers } from '../../shared/appwrite/users.js';
 import type { AppwriteConnection } from '../../shared/config.js';
 import { createFunctionApp, jsonBody } from '../../shared/http.js';
