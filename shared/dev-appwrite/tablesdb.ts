@@ -6,6 +6,7 @@
  * | `POST /v1/tablesdb/:db/tables/:table/rows` | `rows.write` | 201 row; 400 `row_invalid_structure`; 401 `user_unauthorized` without `create` permission; 409 `row_already_exists` |
  * | `GET …/rows/:rowId` | `rows.read` | 200 row; 404 `row_not_found`, also for a row the caller may not read |
  * | `PATCH …/rows/:rowId/:column/increment` | `rows.write` | 200 row; 404 `column_not_found` for a missing column **or a missing row**; 401 `user_unauthorized` without `update` permission; 400 `column_limit_exceeded` when `current + value > max` |
+ * | `PATCH …/rows/:rowId/:column/decrement` | `rows.write` | the same, with `min`: 400 `column_limit_exceeded` when `current - value < min` |
  * | `DELETE …/rows/:rowId` | `rows.write` | 204; 404 `row_not_found`; 401 `user_unauthorized` without `delete` permission |
  * | `DELETE …/rows` (bulk, by query) | `rows.write` | 200 `{ total, rows }` of the deleted rows; API keys only (below) |
  *
@@ -19,7 +20,8 @@
  * Unknown databases and tables answer 404 `database_not_found` / `table_not_found`. The error types
  * and their mapping follow Appwrite's `src/Appwrite/Extend/Exception.php` and the TablesDB actions
  * (`Databases/Http/TablesDB/Tables/Rows/*`, which extend the Collections `Documents` actions); the
- * increment's checks follow utopia-php/database `Database::increaseDocumentAttribute`. Messages are
+ * increment's and decrement's checks follow utopia-php/database `Database::increaseDocumentAttribute` and
+ * `decreaseDocumentAttribute`. Messages are
  * close to Appwrite's but not guaranteed word for word.
  *
  * Each route decides and writes without an `await` in between, so concurrent requests are
@@ -177,34 +179,41 @@ export function createTablesDbRoutes(
       }),
     );
 
-    app.patch(`${rowsPath}/:rowId/:column/increment`, requireScope(ctx, 'rows.write'), (c) =>
-      respond(c, async () => {
-        const params = await param.readParams(c);
-        const table = tableOf(c);
-        const rowId = param.uid(c.req.param('rowId'), 'rowId');
-        const columnKey = param.uid(c.req.param('column'), 'column');
-        const value = numeric(params.value ?? 1, 'value');
-        const max = params.max === undefined || params.max === null ? null : numeric(params.max, 'max');
+    // Increment and decrement are one action in utopia-php/database (`increaseDocumentAttribute`,
+    // `decreaseDocumentAttribute`): the same checks in the same order, a bound on the opposite side.
+    for (const direction of ['increment', 'decrement'] as const) {
+      app.patch(`${rowsPath}/:rowId/:column/${direction}`, requireScope(ctx, 'rows.write'), (c) =>
+        respond(c, async () => {
+          const params = await param.readParams(c);
+          const table = tableOf(c);
+          const rowId = param.uid(c.req.param('rowId'), 'rowId');
+          const columnKey = param.uid(c.req.param('column'), 'column');
+          const value = numeric(params.value ?? 1, 'value');
+          const boundName = direction === 'increment' ? 'max' : 'min';
+          const bound = params[boundName] === undefined || params[boundName] === null ? null : numeric(params[boundName], boundName);
 
-        // The order of utopia-php/database's checks; every not-found there becomes `column_not_found`.
-        if (value <= 0) throw new AppwriteError('general_argument_invalid', 'Value must be numeric and greater than 0');
-        const column = table.spec.columns.find((candidate) => candidate.key === columnKey);
-        if (!column) throw new AppwriteError('column_not_found');
-        if ((column.type !== 'integer' && column.type !== 'double') || column.array) {
-          throw new AppwriteError('attribute_type_invalid', `tablesDB "${columnKey}" is not a number`);
-        }
-        const row = table.rows.get(rowId);
-        if (!row) throw new AppwriteError('column_not_found');
-        if (!allows(c.get('auth').caller, 'update', applicable(table, row))) throw new AppwriteError('user_unauthorized');
-        const current = typeof row.data[columnKey] === 'number' ? (row.data[columnKey] as number) : 0;
-        if (max !== null && current + value > max) {
-          throw new AppwriteError('column_limit_exceeded', `tablesDB "${columnKey}" has reached the maximum value of ${max}`);
-        }
-        row.data[columnKey] = current + value;
-        row.updatedAt = ctx.clock.now();
-        return [rowModel(table, row), 200];
-      }),
-    );
+          // The order of utopia-php/database's checks; every not-found there becomes `column_not_found`.
+          if (value <= 0) throw new AppwriteError('general_argument_invalid', 'Value must be numeric and greater than 0');
+          const column = table.spec.columns.find((candidate) => candidate.key === columnKey);
+          if (!column) throw new AppwriteError('column_not_found');
+          if ((column.type !== 'integer' && column.type !== 'double') || column.array) {
+            throw new AppwriteError('attribute_type_invalid', `tablesDB "${columnKey}" is not a number`);
+          }
+          const row = table.rows.get(rowId);
+          if (!row) throw new AppwriteError('column_not_found');
+          if (!allows(c.get('auth').caller, 'update', applicable(table, row))) throw new AppwriteError('user_unauthorized');
+          const current = typeof row.data[columnKey] === 'number' ? (row.data[columnKey] as number) : 0;
+          const next = direction === 'increment' ? current + value : current - value;
+          if (bound !== null && (direction === 'increment' ? next > bound : next < bound)) {
+            const edge = direction === 'increment' ? 'maximum' : 'minimum';
+            throw new AppwriteError('column_limit_exceeded', `tablesDB "${columnKey}" has reached the ${edge} value of ${bound}`);
+          }
+          row.data[columnKey] = next;
+          row.updatedAt = ctx.clock.now();
+          return [rowModel(table, row), 200];
+        }),
+      );
+    }
 
     app.delete(`${rowsPath}/:rowId`, requireScope(ctx, 'rows.write'), (c) =>
       respond(c, async () => {

@@ -95,6 +95,21 @@ describe('TablesDB double', () => {
     expect(await tables.getRow({ databaseId, tableId, rowId: 'inc-race' })).toMatchObject({ hits: 9 });
   });
 
+  it('decrements with min: refuses with 400 column_limit_exceeded when current - value < min; a missing row is 404 column_not_found', async () => {
+    const tables = double.tables();
+    await tables.createRow({ databaseId, tableId, rowId: 'dec-1', data: { hits: 2, expiresAt } });
+    expect(await tables.decrementRowColumn({ databaseId, tableId, rowId: 'dec-1', column: 'hits', value: 1, min: 0 })).toMatchObject({ hits: 1 });
+    expect(await tables.decrementRowColumn({ databaseId, tableId, rowId: 'dec-1', column: 'hits', value: 1, min: 0 })).toMatchObject({ hits: 0 });
+    const refused = await failure(tables.decrementRowColumn({ databaseId, tableId, rowId: 'dec-1', column: 'hits', value: 1, min: 0 }));
+    expect(refused).toMatchObject({ code: 400, type: 'column_limit_exceeded' });
+    expect(await tables.getRow({ databaseId, tableId, rowId: 'dec-1' })).toMatchObject({ hits: 0 });
+    const missingRow = await failure(tables.decrementRowColumn({ databaseId, tableId, rowId: 'never-created', column: 'hits', value: 1, min: 0 }));
+    expect(missingRow).toMatchObject({ code: 404, type: 'column_not_found' });
+    const zero = await failure(tables.decrementRowColumn({ databaseId, tableId, rowId: 'dec-1', column: 'hits', value: 0 }));
+    expect(zero).toMatchObject({ code: 400, type: 'general_argument_invalid' });
+    expect(await failure(double.tables(READ_ONLY_KEY).decrementRowColumn({ databaseId, tableId, rowId: 'dec-1', column: 'hits' }))).toMatchObject({ code: 401 });
+  });
+
   it('deletes one row (204, then 404 row_not_found) and rows by query', async () => {
     const tables = double.tables();
     await tables.createRow({ databaseId, tableId, rowId: 'del-1', data: { hits: 1, expiresAt } });
