@@ -1,8 +1,9 @@
 /**
  * The ports a function can ask for, each a provider over what the runtime offers. A function names
  * the ones it needs in its definition (`ports: { users: usersPort, ... }`); nothing else is built.
- * argon2 has its own module (`passwords/port.ts`) so that only functions that verify passwords
- * load it.
+ * argon2 (`passwords/port.ts`) and Appwrite Messaging (`sign-in/delivery-port.ts`) have their own
+ * modules, so that only functions that use them bundle them: a bundle that imports one port of this
+ * module carries all of them.
  *
  * @module
  */
@@ -10,7 +11,6 @@ import * as z from 'zod';
 import { createAppwriteUsers } from './appwrite/users.js';
 import { envInt, parseConfig } from './config.js';
 import { definePort } from './platform.js';
-import { createMessagingDelivery, type Delivery } from './sign-in/delivery.js';
 
 /**
  * Appwrite's Users API (`users.read`, `users.write`).
@@ -45,19 +45,6 @@ export const rateLimitsPort = definePort((runtime) => runtime.rateLimitStore(), 
  * ```
  */
 export const oncePort = definePort((runtime) => runtime.onceStore(), ['rows.read', 'rows.write']);
-
-/**
- * Email and SMS delivery through Appwrite Messaging (`messages.write`).
- *
- * @example
- * ```ts
- * ports: { delivery: deliveryPort }
- * ```
- */
-export const deliveryPort = definePort<Delivery>(
-  (runtime) => createMessagingDelivery(runtime.appwrite(), runtime.logger, { now: () => runtime.clock.now(), signal: runtime.signal }),
-  ['messages.write'],
-);
 
 /** `fetch` for calls to vendors, with a deadline. */
 export type OutboundFetch = (url: string | URL, init?: RequestInit) => Promise<Response>;

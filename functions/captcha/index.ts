@@ -6,7 +6,8 @@
  */
 import { captchaPort } from '../../shared/captcha/index.js';
 import { defineFunction } from '../../shared/platform.js';
-import { deliveryPort, rateLimitsPort, usersPort } from '../../shared/ports.js';
+import { rateLimitsPort, usersPort } from '../../shared/ports.js';
+import { deliveryPort } from '../../shared/sign-in/delivery-port.js';
 import { createCaptchaApp } from './app.js';
 import { captchaFunctionConfigSchema } from './config.js';
 import { captchaErrors } from './errors.js';

@@ -9,7 +9,8 @@ import { createFunctionApp } from '../../shared/http.js';
 import { silentLogger } from '../../shared/log.js';
 import { passwordVerifierPort } from '../../shared/passwords/port.js';
 import { defineFunction, type PortProviders } from '../../shared/platform.js';
-import { deliveryPort, fetchPort, oncePort, rateLimitsPort, usersPort } from '../../shared/ports.js';
+import { fetchPort, oncePort, rateLimitsPort, usersPort } from '../../shared/ports.js';
+import { deliveryPort } from '../../shared/sign-in/delivery-port.js';
 import { createRuntimeServices } from '../../shared/runtime/services.js';
 import { createMemoryStore } from '../../shared/rate-limit/memory-store.js';
 
