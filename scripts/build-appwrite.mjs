@@ -76,6 +76,9 @@ await build({
   platform: 'node',
   target: 'node22',
   external: nativePackages,
+  // node-appwrite imports undici for fetch; Node 22 has the same fetch built in, so the shim hands
+  // that over instead of bundling ~770 KB that every cold start would parse (see undici-shim.ts).
+  alias: { undici: './shared/runtime/undici-shim.ts' },
   // open-runtimes may load the entry with require(); a module with top-level await cannot be.
   supported: { 'top-level-await': false },
   // Bundled CommonJS dependencies call require() for Node built-ins; ESM has none of its own.

@@ -64,6 +64,12 @@ describe('npm run build:appwrite', () => {
     expect(specifiers.filter((specifier) => !specifier?.startsWith('node:'))).toEqual(['@node-rs/argon2']);
   });
 
+  it('hands node-appwrite the platform fetch instead of bundling undici, which every cold start would parse', async () => {
+    const code = await readFile(bundle, 'utf8');
+    expect(code).not.toMatch(/node_modules\/undici\//);
+    expect(code).toContain('shared/runtime/undici-shim.ts');
+  });
+
   it('loads under plain Node as open-runtimes loads it, and serves a request', async () => {
     const result = await execute('GET', '/nope', {
       APPWRITE_FUNCTION_API_ENDPOINT: 'http://127.0.0.1:9/v1',
