@@ -1,0 +1,68 @@
+// @ts-check
+// Mutation testing (`npm run mutate`, issue 15): how strong the tests of the security-critical
+// modules are, not just how broad. This `mutate` list is the one place that says which modules
+// those are; add a new function's verifier here when it lands.
+//
+// Mutants switch on only inside the vitest worker, so only the `node` test project runs
+// (vitest.node.config.ts): code that runs in workerd or in a child process is not measured here.
+// Equivalent mutants are marked in the source, never here:
+// `// Stryker disable next-line <Mutator>: <one-line reason>`.
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.node.config.ts' },
+  // The vitest runner always measures coverage per test; said here so nobody wonders.
+  coverageAnalysis: 'perTest',
+  mutate: [
+    // The password function: sign-up, sign-in, change; username and password rules, its config.
+    // errors.ts only declares data: its string mutants are message texts.
+    'functions/password/**/*.ts',
+    '!functions/password/errors.ts',
+    // The sign-in pipeline every function signs in through: guards, user id, resolve, token, delivery.
+    'shared/sign-in/**/*.ts',
+    // Rate limiting: client keys, policies (parsed from config), the guard, and the stores.
+    // appwrite-table.ts is the table declaration (data, checked against appwrite.json by its own test).
+    'shared/rate-limit/**/*.ts',
+    '!shared/rate-limit/appwrite-table.ts',
+    // argon2 verification and the gate that bounds how many run at once. The workerd entry
+    // (wasm-argon2-workerd.ts) only runs inside workerd, where mutants cannot switch on.
+    'shared/passwords/**/*.ts',
+    '!shared/passwords/wasm-argon2-workerd.ts',
+    // The HTTP error layer: one error shape, status mapping, body validation.
+    'shared/http.ts',
+    'shared/errors.ts',
+    // Config parsing: the shared helpers; each function's and verifier's schema is in its group.
+    'shared/config.ts',
+    'shared/constant-time.ts',
+    // Verifiers. Captcha: siteverify vendors and the development provider.
+    'shared/captcha/**/*.ts',
+    // OIDC: token verification, keys, discovery, config.
+    'shared/oidc/**/*.ts',
+    // Phone: which numbers are called, Twilio's status-callback signature, Twilio Verify, config.
+    'functions/phone-call/phone.ts',
+    'functions/phone-call/config.ts',
+    'shared/voice/**/*.ts',
+    // Passkeys: signed single-use challenges, the ceremonies' checks, config.
+    'functions/passkey/challenge.ts',
+    'functions/passkey/app.ts',
+    'functions/passkey/config.ts',
+    // Re-export barrels hold no code to mutate.
+    '!**/index.ts',
+  ],
+  thresholds: { high: 90, low: 85, break: 85 },
+  // Two cores, shared: one test runner per core.
+  concurrency: 2,
+  // Tests start real HTTP servers and an embedded Appwrite: give a slow machine room before a
+  // mutant counts as a timeout.
+  timeoutMS: 10_000,
+  // CI re-runs only the mutants whose code or covering tests changed since the committed results.
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  reporters: ['clear-text', 'progress-append-only', 'html'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  clearTextReporter: { allowColor: false, allowEmojis: false, reportScoreTable: true, reportMutants: true },
+  ignorePatterns: ['dist', '.wrangler', 'coverage'],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
