@@ -1,7 +1,7 @@
 /**
  * The Account API of the embedded Appwrite double: exchanging a custom-token secret for a session
  * (`POST /v1/account/sessions/token`, what the web SDK's `account.createSession` calls), reading
- * the signed-in account, and deleting a session.
+ * the signed-in account, listing its sessions, and deleting a session.
  *
  * The exchange follows Appwrite's `$createSession`: any of the user's unexpired tokens may match
  * (compared in constant time), the matched token is deleted, the session gets provider `token`
@@ -37,13 +37,21 @@ const SESSION_SECRET_LENGTH = 256;
  *
  * @example
  * ```ts
- * registerAccountRoutes(app, ctx); // POST /v1/account/sessions/token, GET /v1/account, ...
+ * registerAccountRoutes(app, ctx); // POST /v1/account/sessions/token, GET /v1/account, GET /v1/account/sessions, ...
  * ```
  */
 export const registerAccountRoutes: RouteModule = (app, ctx) => {
   app.post('/v1/account/sessions/token', requireScope(ctx, 'sessions.write'), (c) => exchangeToken(ctx, c));
 
   app.get('/v1/account', requireScope(ctx, 'account'), (c) => c.json(userModel(currentUser(c), { withPassword: false })));
+
+  // Oldest first, the current one marked; never a session's secret (Appwrite blanks it for clients too).
+  app.get('/v1/account/sessions', requireScope(ctx, 'account'), (c) => {
+    const { caller } = c.get('auth');
+    if (caller.kind !== 'user') throw new AppwriteError('user_not_found');
+    const sessions = ctx.store.sessionsOf(caller.user.id).map((session) => sessionModel(session, { current: session.id === caller.session.id, secret: '' }));
+    return c.json({ total: sessions.length, sessions });
+  });
 
   app.delete('/v1/account/sessions/:sessionId', requireScope(ctx, 'account'), (c) => deleteSession(ctx, c));
 };

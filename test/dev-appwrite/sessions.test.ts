@@ -109,6 +109,26 @@ describe('exchanging a custom token with the web SDK', () => {
     expect(await failure(account.get())).toMatchObject({ code: 401, type: 'general_unauthorized_scope' });
   });
 
+  it('lists the signed-in user’s sessions, newest last, the current one marked and no secret in any', async () => {
+    const other = await exchange({ userId: 'alice', secret: await mintSecret() });
+    expect(other.status).toBe(201);
+    const account = browserAccount();
+    const current = await account.createSession({ userId: 'alice', secret: await mintSecret() });
+    await users.create({ userId: 'bob', email: 'bob@example.com', password: 'correct horse' });
+    expect((await exchange({ userId: 'bob', secret: await mintSecret('bob') })).status).toBe(201);
+
+    const { total, sessions } = await account.listSessions();
+
+    expect(total).toBe(2);
+    expect(sessions.map((session) => [session.userId, session.current, session.secret])).toEqual([
+      ['alice', false, ''],
+      ['alice', true, ''],
+    ]);
+    expect(sessions[1]!.$id).toBe(current.$id);
+    await account.deleteSession({ sessionId: 'current' });
+    expect(await failure(account.listSessions())).toMatchObject({ code: 401, type: 'general_unauthorized_scope' });
+  });
+
   it('refuses to read the account without a session (guests lack the account scope)', async () => {
     const error = await failure(browserAccount().get());
 
