@@ -6,6 +6,18 @@
  * first that is exhausted. Later checks are not consumed once one refuses, so an address that is
  * already blocked cannot also run down an account's allowance.
  *
+ * With a store that can give hits back (`giveBack`: the Appwrite store, where every count is a
+ * round trip), the rules are counted all at once instead of one after another, and the outcome is
+ * made the same afterwards: the first rule in order that refused (or failed) decides, and every
+ * hit counted after it is given back, without holding up the answer. Bounds stay exact: each count
+ * is atomic against its limit, so no rule ever lets more than its limit through. The cost is on the
+ * strict side: until a refused request's hits are given back (one round trip later) they occupy
+ * their counters, so a concurrent request may be refused that one at a time would have passed, and
+ * a hit whose giving back is lost (Appwrite down, the process gone) stays counted. One looser case:
+ * a hit given back after a `clear` of its counter, and after a new hit recreated the counter in the
+ * same window, takes that new hit back. Only cleared counters (an account's delays, after its owner
+ * proved the password) can meet it, and their hard cap (a rule never cleared) is unaffected.
+ *
  * @module
  */
 import { KitError } from '../errors.js';
@@ -54,36 +66,71 @@ export function createRateLimitGuard(deps: { store: RateLimitStore; clock: Clock
   const { store, clock, logger } = deps;
   // Stores name each counter after its key and rule, so one key serves every rule of a check.
   const keyOf = (check: LimitCheck) => `${check.scope}|${check.subject}`;
+  const countersOf = (checks: readonly LimitCheck[]): Counter[] => checks.flatMap((check) => check.rules.map((rule) => ({ check, rule })));
+
+  /**
+   * Counts the counters in order up to the first that refuses, and answers that one (or `null`).
+   * A refused attempt must not also use up what comes after it (a longer window, another check),
+   * or retrying during a short delay would stretch the lockout.
+   */
+  async function countUntilRefused(counters: readonly Counter[]): Promise<Refused | null> {
+    if (!store.giveBack) {
+      for (const counter of counters) {
+        const result = await store.consume(keyOf(counter.check), counter.rule);
+        if (!result.allowed) return { counter, result };
+      }
+      return null;
+    }
+    const giveBack = store.giveBack.bind(store);
+    const outcomes = await Promise.allSettled(counters.map(({ check, rule }) => store.consume(keyOf(check), rule)));
+    const stop = outcomes.findIndex((outcome) => outcome.status === 'rejected' || !outcome.value.allowed);
+    if (stop === -1) return null;
+    outcomes.slice(stop + 1).forEach((outcome, offset) => {
+      if (outcome.status === 'rejected' || !outcome.value.allowed) return;
+      const { check, rule } = counters[stop + 1 + offset]!;
+      // Not awaited: the answer does not depend on it, and a hit not given back only errs strict.
+      giveBack(keyOf(check), rule, outcome.value.resetAt).catch(() =>
+        logger.warn('rate_limit_hit_kept', { scope: check.scope, rule: `${rule.limit}/${rule.windowSeconds}` }),
+      );
+    });
+    const stopped = outcomes[stop]!;
+    if (stopped.status === 'rejected') throw stopped.reason;
+    return { counter: counters[stop]!, result: stopped.value };
+  }
 
   return {
     async enforce(checks) {
-      for (const check of checks) {
-        // One rule at a time, stopping at the first refusal: a refused attempt must not also use up
-        // the longer windows, or retrying during a short delay would stretch the lockout.
-        for (const rule of check.rules) {
-          const result = await store.consume(keyOf(check), rule);
-          if (result.allowed) continue;
-          const refusal = rateLimited(result, rule, clock.now());
-          logger.warn('rate_limited', {
-            scope: check.scope,
-            rule: `${rule.limit}/${rule.windowSeconds}`,
-            retryAfter: refusal.headers['Retry-After'],
-            ...check.logFields,
-          });
-          throw refusal;
-        }
-      }
+      const refused = await countUntilRefused(countersOf(checks));
+      if (!refused) return;
+      const { counter: { check, rule }, result } = refused;
+      const refusal = rateLimited(result, rule, clock.now());
+      logger.warn('rate_limited', {
+        scope: check.scope,
+        rule: `${rule.limit}/${rule.windowSeconds}`,
+        retryAfter: refusal.headers['Retry-After'],
+        ...check.logFields,
+      });
+      throw refusal;
     },
     async within(check) {
-      for (const rule of check.rules) {
-        if (!(await store.consume(keyOf(check), rule)).allowed) return false;
-      }
-      return true;
+      return (await countUntilRefused(countersOf([check]))) === null;
     },
     async clear(checks) {
-      await Promise.all(checks.flatMap((check) => check.rules.map((rule) => store.reset(keyOf(check), rule))));
+      await Promise.all(countersOf(checks).map(({ check, rule }) => store.reset(keyOf(check), rule)));
     },
   };
+}
+
+/** One rule of one check: what a store counts. */
+interface Counter {
+  check: LimitCheck;
+  rule: RateLimitRule;
+}
+
+/** The counter that refused, and what the store answered. */
+interface Refused {
+  counter: Counter;
+  result: ConsumeResult;
 }
 
 /**

@@ -55,6 +55,14 @@ export interface RateLimitStore {
   consume(key: string, rule: RateLimitRule): Promise<ConsumeResult>;
   /** Forgets the current window's count of `key` under `rule`. */
   reset(key: string, rule: RateLimitRule): Promise<void>;
+  /**
+   * Optional: takes back one hit `consume` counted (allowed) for `key` under `rule` in the window
+   * that ends at `resetAt` (the `resetAt` of that result), never going below zero. A store whose
+   * every call is a network round trip has it, so the guard can count a request's rules all at
+   * once and take back the hits that counting one at a time would never have made (see
+   * `guard.ts`). A store without it is counted one rule at a time.
+   */
+  giveBack?(key: string, rule: RateLimitRule, resetAt: number): Promise<void>;
 }
 
 /** The zod schema of one rule; every store validates what it is handed. */

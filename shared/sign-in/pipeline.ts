@@ -1,6 +1,6 @@
 /**
  * The sign-in pipeline every function shares:
- * `guards → prove → clear limits → resolve the Appwrite user → users.createToken → deliver`,
+ * `guards → prove → (clear limits ∥ resolve the Appwrite user → users.createToken) → deliver`,
  * stopping before any step that changes state once the request is abandoned (`shared/deadline.ts`).
  *
  * A function writes only `prove`: how this request shows who the user is. The rest is here, the
@@ -41,7 +41,8 @@ export interface SignInSteps {
   prove(): Promise<Identity>;
   /**
    * Limits forgotten once `prove` succeeded (an account's failure delays, so the owner is not held
-   * back by someone else's guesses), before the token is minted. Never for an abandoned request.
+   * back by someone else's guesses), while the token is minted; a failed clear fails the sign-in.
+   * Never for an abandoned request.
    */
   clearOnSuccess?: readonly LimitCheck[];
   token: TokenSettings;
@@ -101,9 +102,15 @@ export function createSignIn(ports: SignInPorts) {
       await guard!.enforce(steps.guards);
     }
     const identity = await steps.prove();
+    // Started here and awaited with the token: the clear and resolving the user, then minting its
+    // token, are independent round trips, so a login waits for the longer of the two, not both.
+    let cleared: Promise<{ failure: unknown } | null> | null = null;
     if (steps.clearOnSuccess?.length) {
       stopIfAbandoned('clear_limits');
-      await guard!.clear(steps.clearOnSuccess);
+      cleared = guard!.clear(steps.clearOnSuccess).then(
+        () => null,
+        (failure: unknown) => ({ failure }),
+      );
     }
     let user: UserRecord;
     if ('user' in identity) {
@@ -116,6 +123,9 @@ export function createSignIn(ports: SignInPorts) {
     channel?.assertReachable(user);
     stopIfAbandoned('create_token');
     const token = await issueToken(ports, user, steps.token);
+    // A clear that failed fails the sign-in, as it would have before the token: the limiter is unavailable.
+    const clearing = await cleared;
+    if (clearing) throw clearing.failure;
     // The token may exist now, but it reaches no one who is not waiting for it.
     stopIfAbandoned('deliver');
     if (typeof steps.deliver === 'object') {

@@ -11,76 +11,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passwordFunction } from '../../functions/password/index.js';
 import { createDevAppwrite, type DevAppwriteStore } from '../../shared/dev-appwrite/index.js';
 import { createAppwriteEntry, type AppwriteEntry } from '../../shared/runtime/appwrite.js';
+import { startDelayProxy, type DelayProxy } from '../helpers/delay-proxy.js';
 import { invokeOpenRuntimes, type RuntimeResult } from '../helpers/open-runtimes.js';
-import { close, listen } from '../rate-limit/tables-double.js';
 
 const PROJECT_ID = 'kit-deadline';
 const KEY = 'ephemeral_deadline-key';
 const PASSWORD = 'correct horse battery staple';
-/** How long the proxy holds each call. A login makes at least five calls before it clears counters. */
-const DELAY_MS = 400;
+/** How long the proxy holds each call. A login counts its limits (together), then looks the user up, then clears and mints. */
+const DELAY_MS = 500;
 /**
- * Falls while the limiter's calls are still under way (three calls of at least 400 ms each), long
- * before the counters could be cleared (after the users lookup, at 1.6 s at the earliest).
+ * Falls while the users lookup is under way (the limits answer at 500 ms, the lookup at 1 s at the
+ * earliest), before the counters could be cleared or a token asked for (after the lookup and argon2).
  */
-const REQUEST_TIMEOUT_MS = 1_000;
+const REQUEST_TIMEOUT_MS = 750;
 /** Single-rule limits: one Appwrite call per check once the rows exist. */
 const limits = { PASSWORD_LIMIT_LOGIN_IP: '100/3600', PASSWORD_LIMIT_ACCOUNT: '5/900', PASSWORD_LIMIT_ACCOUNT_CAP: '20/3600' };
 
 let doubleServer: ServerType;
 let store: DevAppwriteStore;
 let doubleEndpoint: string;
-let proxy: SlowProxy;
-
-/** A proxy that holds every request for `delayMs`, then forwards it; it remembers what it saw. */
-interface SlowProxy {
-  endpoint: string;
-  seen: Array<{ method: string; path: string }>;
-  /** Resolves once no call has been in flight or arrived for `quietMs`. */
-  quiet(quietMs: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-const hopHeaders = ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive'];
-
-async function startSlowProxy(target: string, delayMs: number): Promise<SlowProxy> {
-  const seen: SlowProxy['seen'] = [];
-  let inFlight = 0;
-  let lastActivity = Date.now();
-  const server = await listen(async (request) => {
-    const url = new URL(request.url);
-    seen.push({ method: request.method, path: url.pathname });
-    inFlight += 1;
-    lastActivity = Date.now();
-    try {
-      const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      const headers = new Headers(request.headers);
-      for (const name of hopHeaders) headers.delete(name);
-      const upstream = await fetch(new URL(`${url.pathname}${url.search}`, target), { method: request.method, headers, body });
-      const answerHeaders = new Headers(upstream.headers);
-      for (const name of hopHeaders) answerHeaders.delete(name);
-      // A 204 (deleteRow) must have no body at all, not an empty one.
-      const answer = upstream.status === 204 ? null : await upstream.arrayBuffer();
-      return new Response(answer, { status: upstream.status, headers: answerHeaders });
-    } finally {
-      inFlight -= 1;
-      lastActivity = Date.now();
-    }
-  });
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    seen,
-    async quiet(quietMs) {
-      const giveUp = Date.now() + 30_000;
-      while (inFlight > 0 || Date.now() - lastActivity < quietMs) {
-        if (Date.now() > giveUp) throw new Error('Appwrite never went quiet');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-    close: () => close(server),
-  };
-}
+let proxy: DelayProxy;
 
 beforeAll(async () => {
   const double = createDevAppwrite({
@@ -92,7 +42,7 @@ beforeAll(async () => {
   doubleServer = serve({ fetch: double.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => doubleServer.once('listening', () => resolve()));
   doubleEndpoint = `http://127.0.0.1:${(doubleServer.address() as AddressInfo).port}`;
-  proxy = await startSlowProxy(doubleEndpoint, DELAY_MS);
+  proxy = await startDelayProxy(doubleEndpoint, DELAY_MS);
 });
 afterAll(async () => {
   await proxy.close();
@@ -126,13 +76,13 @@ async function registeredWithOneFailure(username: string): Promise<string> {
   return (registered.json() as { userId: string }).userId;
 }
 
-const clearedCounters = () => proxy.seen.filter((call) => call.method === 'DELETE' && call.path.includes('/tablesdb/'));
-const tokenCalls = () => proxy.seen.filter((call) => call.method === 'POST' && call.path.endsWith('/tokens'));
+const clearedCounters = () => proxy.calls.filter((call) => call.method === 'DELETE' && call.path.includes('/tablesdb/'));
+const tokenCalls = () => proxy.calls.filter((call) => call.method === 'POST' && call.path.endsWith('/tokens'));
 
 describe('a login that outlives REQUEST_TIMEOUT_MS', () => {
   it('gets 503, and after it the abandoned login clears no counter, mints no token and delivers nothing', async () => {
     const userId = await registeredWithOneFailure('alice');
-    proxy.seen.length = 0;
+    proxy.calls.length = 0;
 
     const result = await post(entry(proxy.endpoint, { REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) }), '/login', {
       username: 'alice',
@@ -141,7 +91,7 @@ describe('a login that outlives REQUEST_TIMEOUT_MS', () => {
     expect(result.statusCode).toBe(503);
     expect(result.json()).toMatchObject({ code: 503, type: 'appwrite_unavailable' });
     // The deadline fell mid-login: Appwrite had been asked something.
-    expect(proxy.seen.length).toBeGreaterThan(0);
+    expect(proxy.calls.length).toBeGreaterThan(0);
 
     // Whatever the abandoned work still does, it does within a few calls' time.
     await proxy.quiet(5 * DELAY_MS);
@@ -157,7 +107,7 @@ describe('a login that outlives REQUEST_TIMEOUT_MS', () => {
 
   it('with a budget it fits in, the same slow login clears the counters and gets its token (the check above can fail)', async () => {
     const userId = await registeredWithOneFailure('bob');
-    proxy.seen.length = 0;
+    proxy.calls.length = 0;
 
     const result = await post(entry(proxy.endpoint, { REQUEST_TIMEOUT_MS: '20000' }), '/login', { username: 'bob', password: PASSWORD });
     expect(result.statusCode).toBe(200);
