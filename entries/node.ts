@@ -12,7 +12,7 @@ import { startNodeServer } from '../shared/runtime/node.js';
 if (existsSync('.env')) process.loadEnvFile('.env');
 
 try {
-  const server = await startNodeServer({ env: process.env, functions: kitFunctions });
+  const server = await startNodeServer({ env: process.env, functions: kitFunctions, developmentValues: true });
   console.log(`Listening on ${server.url}`);
   console.log(`Functions: ${kitFunctions.map((fn) => `${server.url}/${fn.name}`).join(', ')}`);
   console.log(`OpenAPI: ${server.url}/openapi.json, try the routes at ${server.url}/docs`);
@@ -24,9 +24,14 @@ try {
     console.log(`  APPWRITE_PROJECT_ID=${server.appwrite.projectId}`);
     console.log(`  APPWRITE_API_KEY=${server.appwrite.apiKey}`);
     console.log(`  Out-of-band messages: ${server.url}/_dev/outbox`);
+    if (server.developmentValues.length > 0) {
+      console.log('Development values for variables left unset (set a variable to replace its value):');
+      for (const line of server.developmentValues) console.log(`  ${line}`);
+    }
   } else {
     console.log(`Appwrite at ${server.appwrite.endpoint} (project "${server.appwrite.projectId}")`);
   }
+  if (server.playground) console.log(`Playground: ${server.playground}`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

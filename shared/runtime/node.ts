@@ -1,7 +1,8 @@
 /**
  * The Node runtime: one HTTP server that serves every kit function under `/<name>`, `GET /health`,
- * the server's own pages (`server-routes.ts`: `/openapi.json`, `/docs`, `/_dev/outbox`), and,
- * unless a real Appwrite is configured, the embedded Appwrite double under `/v1`.
+ * the server's own pages (`server-routes.ts`: `/openapi.json`, `/docs`, the playground at `/`,
+ * `/_dev/outbox`), and, unless a real Appwrite is configured, the embedded Appwrite double under
+ * `/v1` (with `npm start`, also the development values of `development.ts` and its OIDC issuer).
  *
  * @module
  */
@@ -20,6 +21,8 @@ import { bareClientAddress } from '../rate-limit/keys.js';
 import { createMemoryStore } from '../rate-limit/memory-store.js';
 import { mountFunctions } from './mount.js';
 import { createKitHttpServer } from './node-http.js';
+import { developmentSetup, DEVELOPMENT_ISSUER_PATH, type DevelopmentSetup } from './development.js';
+import { playgroundSettings } from './playground.js';
 import { createServerRoutes, RESERVED_FUNCTION_NAMES, serverPath } from './server-routes.js';
 import { createRuntimeServices } from './services.js';
 
@@ -63,6 +66,11 @@ export const nodeServerSchema = z.object({
     .default('http://localhost:*,http://127.0.0.1:*,http://[::1]:*')
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
     .refine((origins) => origins.every(isOriginPattern), 'must be origins such as http://localhost:5173 or http://localhost:*, comma-separated'),
+  /**
+   * Serve the playground (`GET /`) with a real Appwrite too; with the embedded one it is always
+   * served. It signs users into the configured project: only where that is what you want.
+   */
+  PLAYGROUND: envBool(false),
 });
 
 function isOriginPattern(text: string): boolean {
@@ -82,6 +90,10 @@ export interface RunningNodeServer {
   appwrite: { endpoint: string; projectId: string; embedded: boolean; apiKey?: string };
   /** The embedded double, when there is one (its store holds the development outbox). */
   devAppwrite: DevAppwrite | null;
+  /** What `developmentValues` filled in (`NAME=value`, secrets never shown); empty without it. */
+  developmentValues: readonly string[];
+  /** The playground's address (`http://localhost:<port>/`, where passkeys work), or `null` when it is not served. */
+  playground: string | null;
   close(): Promise<void>;
 }
 
@@ -92,6 +104,12 @@ export interface NodeServerOptions {
   logger?: Logger;
   /** For tests and benchmarks: the embedded double's argon2 costs (default: Appwrite's). */
   embeddedPasswordHashOptions?: PasswordHashOptions;
+  /**
+   * `npm start`: with the embedded Appwrite, fill the variables left unset with development values
+   * (`development.ts`: development captcha and voice providers, a development OIDC issuer at
+   * `/_dev/oidc/`), so every function works out of the box. Ignored with a real Appwrite.
+   */
+  developmentValues?: boolean;
 }
 
 /**
@@ -177,6 +195,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   };
   let functionsApp: ReturnType<typeof mountFunctions> | null = null;
   let serverRoutes: Hono<KitEnv> | null = null;
+  let development: DevelopmentSetup | null = null;
   // Until the functions are mounted (the Appwrite endpoint is this server's own URL), they are busy.
   const starting = () => errorResponse(new KitError('server_busy', 'Starting.', { 'Retry-After': '1' }));
   const server = createKitHttpServer({
@@ -186,6 +205,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       const path = new URL(request.url).pathname;
       // The double reads the socket itself, as Appwrite would behind its own proxy.
       if (dev && (path === '/v1' || path.startsWith('/v1/'))) return dev.app.fetch(request, bindings);
+      if (development?.issuer && path.startsWith(DEVELOPMENT_ISSUER_PATH)) return development.issuer.fetch(request);
       if (serverPath.test(path)) {
         return serverRoutes ? serverRoutes.fetch(request, { clientIp: null }) : starting();
       }
@@ -206,10 +226,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const connection: AppwriteConnection = useEmbedded
     ? parseConfig(appwriteConnectionSchema, { ...env, APPWRITE_ENDPOINT: `${url}/v1`, APPWRITE_PROJECT_ID: EMBEDDED_PROJECT_ID, APPWRITE_API_KEY: devKey })
     : parseConfig(appwriteConnectionSchema, env);
+  if (useEmbedded && options.developmentValues) development = await developmentSetup(env, url);
+  const functionEnv = development?.env ?? env;
   const runtime = createRuntimeServices({
     kind: 'node',
     development: useEmbedded,
-    env,
+    env: functionEnv,
     logger,
     clock: systemClock,
     appwrite: () => connection,
@@ -218,9 +240,19 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     onceStore: () => createMemoryOnceStore({ clock: systemClock }),
     developmentOutbox: dev?.store.outbox,
   });
-  functionsApp = mountFunctions(functions, env, runtime);
+  functionsApp = mountFunctions(functions, functionEnv, runtime);
+  const playground =
+    useEmbedded || settings.PLAYGROUND
+      ? playgroundSettings({
+          endpoint: useEmbedded ? null : connection.APPWRITE_ENDPOINT,
+          projectId: connection.APPWRITE_PROJECT_ID,
+          outbox: useEmbedded,
+          captchaProvider: functionEnv['CAPTCHA_PROVIDER'],
+          developmentIssuer: development?.issuer?.url ?? null,
+        })
+      : null;
   try {
-    serverRoutes = createServerRoutes({ functions, url, dev, logger });
+    serverRoutes = createServerRoutes({ functions, url, dev, logger, playground });
   } catch (error) {
     // A route declaring an unknown error type fails the OpenAPI document: stop listening, then say so.
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -236,6 +268,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       ...(useEmbedded ? { apiKey: devKey } : {}),
     },
     devAppwrite: dev,
+    developmentValues: development?.filled ?? [],
+    playground: playground ? `http://localhost:${port}/` : null,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

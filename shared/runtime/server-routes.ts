@@ -1,7 +1,7 @@
 /**
  * The Node server's own routes, beside the functions: the OpenAPI document (`GET /openapi.json`),
- * a page to try it (`GET /docs`), and, with the embedded Appwrite only, the development outbox
- * (`/_dev/outbox`).
+ * a page to try it (`GET /docs`), the playground (`GET /`, `playground.ts`), and, with the embedded
+ * Appwrite only, the development outbox (`/_dev/outbox`).
  *
  * Only this file refers to `swagger-ui-dist`, and it imports none of it: it reads the page's few
  * files from disk, so no bundle (Worker, Appwrite) can ever contain them.
@@ -18,6 +18,7 @@ import { createFunctionApp, type KitEnv } from '../http.js';
 import type { Logger } from '../log.js';
 import { openApiDocument } from '../openapi.js';
 import type { KitFunction } from '../platform.js';
+import { servePlayground, type PlaygroundSettings } from './playground.js';
 
 /**
  * Paths the server answers itself, before any function sees them. None can be a function's
@@ -26,10 +27,11 @@ import type { KitFunction } from '../platform.js';
  * @example
  * ```ts
  * serverPath.test('/docs/swagger-ui.css'); // true
+ * serverPath.test('/');                    // true: the playground
  * serverPath.test('/docs-extra/greet');    // false: a function's path
  * ```
  */
-export const serverPath = /^\/(?:openapi\.json|docs|_dev)(?:\/|$)/;
+export const serverPath = /^\/(?:$|(?:openapi\.json|docs|_dev)(?:\/|$))/;
 
 /**
  * Function names a function may not take on this server: its `/<name>` would collide with the
@@ -92,6 +94,8 @@ export interface ServerRoutesOptions {
   url: string;
   dev: DevAppwrite | null;
   logger: Logger;
+  /** The playground's settings, when the server shows it (`GET /`); `null` leaves `/` to the functions' 404. */
+  playground?: PlaygroundSettings | null;
   /** Where Swagger UI's files are; default: the installed `swagger-ui-dist`. Tests point it elsewhere. */
   swaggerUiDirectory?: () => string;
 }
@@ -107,7 +111,7 @@ export interface ServerRoutesOptions {
  * await routes.request('/openapi.json');
  * ```
  */
-export function createServerRoutes({ functions, url, dev, logger, swaggerUiDirectory = installedSwaggerUi }: ServerRoutesOptions): Hono<KitEnv> {
+export function createServerRoutes({ functions, url, dev, logger, playground = null, swaggerUiDirectory = installedSwaggerUi }: ServerRoutesOptions): Hono<KitEnv> {
   const app = createFunctionApp({ logger, corsOrigins: null });
   // Built once: the routes are data and cannot change while the server runs.
   const document = JSON.stringify(openApiDocument(functions, { mounted: true, serverUrl: url }));
@@ -146,6 +150,8 @@ export function createServerRoutes({ functions, url, dev, logger, swaggerUiDirec
       return errorResponse(new KitError('not_found', 'The docs page needs the swagger-ui-dist package: run npm install.'));
     }
   });
+
+  if (playground) servePlayground(app, { settings: playground, logger });
 
   if (dev) {
     /**
