@@ -87,6 +87,30 @@ describe('Appwrite store', () => {
     await expect(rateLimits.reset('never-seen', rule)).resolves.toBeUndefined();
   });
 
+  it('giveBack takes one hit back in the window it was counted in, never below zero; a cleared row has nothing to give back', async () => {
+    const rateLimits = store();
+    const counted = await rateLimits.consume('give-back', rule);
+    await rateLimits.consume('give-back', rule);
+    await rateLimits.giveBack!('give-back', rule, counted.resetAt);
+    expect(await rateLimits.consume('give-back', rule)).toMatchObject({ allowed: true, remaining: 1 });
+    // A window that has ended keeps its own count: the hit goes back to the row it was counted in.
+    double.clock.advance(60_000);
+    await rateLimits.consume('give-back', rule);
+    await rateLimits.giveBack!('give-back', rule, counted.resetAt);
+    expect(await rateLimits.consume('give-back', rule)).toMatchObject({ allowed: true, remaining: 1 });
+    const previousRow = await rateLimitRowId('give-back', rule, counted.resetAt / 60_000 - 1);
+    expect(await double.tables().getRow({ databaseId, tableId, rowId: previousRow })).toMatchObject({ hits: 1 });
+
+    await rateLimits.reset('give-back', rule);
+    await expect(rateLimits.giveBack!('give-back', rule, counted.resetAt + 60_000)).resolves.toBeUndefined();
+    const fresh = await rateLimits.consume('give-back-zero', rule);
+    await rateLimits.giveBack!('give-back-zero', rule, fresh.resetAt);
+    await expect(rateLimits.giveBack!('give-back-zero', rule, fresh.resetAt)).resolves.toBeUndefined();
+    expect(await rateLimits.consume('give-back-zero', rule)).toMatchObject({ allowed: true, remaining: 2 });
+    // Only the end of one of this rule's windows names a row.
+    await expect(rateLimits.giveBack!('give-back', rule, counted.resetAt + 1)).rejects.toThrow(TypeError);
+  });
+
   it('purgeExpired deletes ended windows only', async () => {
     const rateLimits = store();
     double.clock.set(start - 10 * 60_000);
