@@ -22,18 +22,24 @@
  * (`exports` and `migrations` are mutually exclusive; the legacy form is
  * `[[migrations]] tag = "v1"` with `new_sqlite_classes = ["RateLimitCounter"]`.)
  *
+ * Refusals of a sealed window (see `durable-object.ts`: full, idle, and deaf to `reset` until it
+ * ends) are remembered in the isolate until the window ends, so a locked account or address under
+ * a flood costs the object one request per isolate per window instead of one per attempt. Only
+ * refusals are remembered, never an allowance: every admitted hit is still counted by the object.
+ *
  * @module
  */
 import { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { counterResponseSchema } from './durable-object.js';
+import { counterResetResponseSchema, counterResponseSchema } from './durable-object.js';
 import {
   checkConsumeInput,
   counterName,
   rateLimiterUnavailable,
   type ConsumeResult,
+  type RateLimitRule,
   type RateLimitStore,
 } from './store.js';
 
@@ -62,6 +68,11 @@ export interface DurableObjectStoreOptions {
   clock?: Clock;
   /** Where failures to reach the object are reported. */
   logger?: Logger;
+  /**
+   * Most sealed refusals remembered at once. Default 10,000 (well under a megabyte). Forgetting one
+   * early is always safe: the next attempt asks the object again.
+   */
+  maxRememberedRefusals?: number;
 }
 
 /**
@@ -99,21 +110,56 @@ export function createDurableObjectStore<Id>(
     }
   }
 
+  const maxRemembered = options.maxRememberedRefusals ?? 10_000;
+  // Counter name -> end of its sealed window, on this store's clock. Insertion order is age order.
+  const sealedUntil = new Map<string, number>();
+
+  function remember(name: string, resetAt: number): void {
+    if (sealedUntil.size >= maxRemembered) {
+      const now = clock.now();
+      for (const [known, until] of sealedUntil) if (until <= now) sealedUntil.delete(known);
+      const oldest = sealedUntil.keys().next();
+      if (sealedUntil.size >= maxRemembered && !oldest.done) sealedUntil.delete(oldest.value);
+    }
+    sealedUntil.set(name, resetAt);
+  }
+
+  function knownRefusal(key: string, rule: RateLimitRule): ConsumeResult | null {
+    const name = counterName(key, rule);
+    const until = sealedUntil.get(name);
+    if (until === undefined) return null;
+    if (clock.now() < until) return { allowed: false, remaining: 0, resetAt: until };
+    sealedUntil.delete(name);
+    return null;
+  }
+
   return {
-    async consume(key, rule): Promise<ConsumeResult> {
+    async consume(key, rule, consumeOptions = {}): Promise<ConsumeResult> {
       ({ key, rule } = checkConsumeInput(key, rule));
-      const answer = await call(counterName(key, rule), { op: 'consume', now: clock.now(), rule }, 'consume');
+      const known = knownRefusal(key, rule);
+      if (known) return known;
+      const name = counterName(key, rule);
+      const answer = await call(name, { op: 'consume', now: clock.now(), rule, seal: consumeOptions.seal === true }, 'consume');
       const parsed = counterResponseSchema.safeParse(answer);
       if (!parsed.success) {
         options.logger?.error('rate_limiter_call_failed', { store: 'durable_object', operation: 'consume', reason: 'bad_response' });
         throw rateLimiterUnavailable();
       }
-      return parsed.data;
+      const { sealed, ...result } = parsed.data;
+      if (sealed && !result.allowed) remember(name, result.resetAt);
+      return result;
+    },
+
+    knownRefusal(key, rule) {
+      ({ key, rule } = checkConsumeInput(key, rule));
+      return knownRefusal(key, rule);
     },
 
     async reset(key, rule) {
       ({ key, rule } = checkConsumeInput(key, rule));
-      await call(counterName(key, rule), { op: 'reset' }, 'reset');
+      const answer = counterResetResponseSchema.safeParse(await call(counterName(key, rule), { op: 'reset', now: clock.now() }, 'reset'));
+      // A sealed window stays as it is (durable-object.ts): a success that came too late to clear it.
+      if (answer.success && !answer.data.reset) options.logger?.warn('rate_limit_clear_too_late', { store: 'durable_object' });
     },
   };
 }

@@ -4,7 +4,9 @@
  * A route names what it limits (`LimitCheck`: a scope, a subject key from `keys.ts`, and the
  * rules); the guard consumes one attempt from each rule in order and refuses with 429 at the
  * first that is exhausted. Later checks are not consumed once one refuses, so an address that is
- * already blocked cannot also run down an account's allowance.
+ * already blocked cannot also run down an account's allowance. A refusal the store already knows
+ * holds (`knownRefusal`: a sealed window the Durable Object store remembers) comes first of all,
+ * before anything is counted.
  *
  * With a store that can give hits back (`giveBack`: the Appwrite store, where every count is a
  * round trip), the rules are counted all at once instead of one after another, and the outcome is
@@ -23,7 +25,7 @@
 import { KitError } from '../errors.js';
 import type { LogFields, Logger } from '../log.js';
 import type { Clock } from '../clock.js';
-import { retryAfterHeader, type ConsumeResult, type RateLimitRule, type RateLimitStore } from './store.js';
+import { retryAfterHeader, type ConsumeOptions, type ConsumeResult, type RateLimitRule, type RateLimitStore } from './store.js';
 
 /** One thing to limit: e.g. scope `login.account`, subject `acct:username:…`, rules `5/60,20/3600`. */
 export interface LimitCheck {
@@ -73,16 +75,16 @@ export function createRateLimitGuard(deps: { store: RateLimitStore; clock: Clock
    * A refused attempt must not also use up what comes after it (a longer window, another check),
    * or retrying during a short delay would stretch the lockout.
    */
-  async function countUntilRefused(counters: readonly Counter[]): Promise<Refused | null> {
+  async function countUntilRefused(counters: readonly Counter[], options: ConsumeOptions): Promise<Refused | null> {
     if (!store.giveBack) {
       for (const counter of counters) {
-        const result = await store.consume(keyOf(counter.check), counter.rule);
+        const result = await store.consume(keyOf(counter.check), counter.rule, options);
         if (!result.allowed) return { counter, result };
       }
       return null;
     }
     const giveBack = store.giveBack.bind(store);
-    const outcomes = await Promise.allSettled(counters.map(({ check, rule }) => store.consume(keyOf(check), rule)));
+    const outcomes = await Promise.allSettled(counters.map(({ check, rule }) => store.consume(keyOf(check), rule, options)));
     const stop = outcomes.findIndex((outcome) => outcome.status === 'rejected' || !outcome.value.allowed);
     if (stop === -1) return null;
     outcomes.slice(stop + 1).forEach((outcome, offset) => {
@@ -98,9 +100,24 @@ export function createRateLimitGuard(deps: { store: RateLimitStore; clock: Clock
     return { counter: counters[stop]!, result: stopped.value };
   }
 
+  /**
+   * A refusal the store already knows holds (a sealed window), for any of the counters. Such a
+   * request is refused before anything is counted: it does no work, so it costs none of its other
+   * budgets (its address's, say), and a flood on a locked account asks no one.
+   */
+  function knownRefusal(counters: readonly Counter[]): Refused | null {
+    for (const counter of counters) {
+      const result = store.knownRefusal?.(keyOf(counter.check), counter.rule);
+      if (result) return { counter, result };
+    }
+    return null;
+  }
+
   return {
     async enforce(checks) {
-      const refused = await countUntilRefused(countersOf(checks));
+      const counters = countersOf(checks);
+      // Sealing is for enforce only: it stops at a refusal, so a refused attempt never needs clearing.
+      const refused = knownRefusal(counters) ?? (await countUntilRefused(counters, { seal: true }));
       if (!refused) return;
       const { counter: { check, rule }, result } = refused;
       const refusal = rateLimited(result, rule, clock.now());
@@ -113,7 +130,8 @@ export function createRateLimitGuard(deps: { store: RateLimitStore; clock: Clock
       throw refusal;
     },
     async within(check) {
-      return (await countUntilRefused(countersOf([check]))) === null;
+      // Never sealed: the threshold a success clears after passing it (a captcha after N failures).
+      return (await countUntilRefused(countersOf([check]), {})) === null;
     },
     async clear(checks) {
       await Promise.all(countersOf(checks).map(({ check, rule }) => store.reset(keyOf(check), rule)));

@@ -37,6 +37,18 @@ export interface ConsumeResult {
   resetAt: number;
 }
 
+/** Options of one `consume`. */
+export interface ConsumeOptions {
+  /**
+   * The caller stops at a refusal (the guard's `enforce`), so the store may seal a window that keeps
+   * refusing: from then on it refuses every hit until the window ends and `reset` leaves it as it is,
+   * and its refusals can be answered from memory (the Durable Object store does; see
+   * `durable-object.ts` for when and why that is safe). Never for a threshold that a success clears
+   * after it refused (`within`).
+   */
+  seal?: boolean;
+}
+
 /**
  * Where counters live. `consume` is the only way to count, and it is atomic; `reset` forgets the
  * current window's count (used after a successful login).
@@ -52,9 +64,14 @@ export interface ConsumeResult {
  */
 export interface RateLimitStore {
   /** Counts one hit against `key` under `rule` if the window still has room. */
-  consume(key: string, rule: RateLimitRule): Promise<ConsumeResult>;
-  /** Forgets the current window's count of `key` under `rule`. */
+  consume(key: string, rule: RateLimitRule, options?: ConsumeOptions): Promise<ConsumeResult>;
+  /** Forgets the current window's count of `key` under `rule`, unless the window is sealed. */
   reset(key: string, rule: RateLimitRule): Promise<void>;
+  /**
+   * Optional, synchronous: a refusal this store already knows holds (a sealed window it remembers),
+   * without asking anyone, or `null`. Lets the guard refuse a request before counting anything.
+   */
+  knownRefusal?(key: string, rule: RateLimitRule): ConsumeResult | null;
   /**
    * Optional: takes back one hit `consume` counted (allowed) for `key` under `rule` in the window
    * that ends at `resetAt` (the `resetAt` of that result), never going below zero. A store whose

@@ -59,3 +59,39 @@ describe('Durable Object store failures', () => {
     await expect(store.consume('k', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable' });
   });
 });
+
+describe('Durable Object store: remembered refusals', () => {
+  /** An object that refuses with `sealed: true`, recording what it is asked. */
+  function sealedObject() {
+    const bodies: Record<string, unknown>[] = [];
+    const stub: CounterStub = {
+      fetch: async (_url, init) => {
+        bodies.push(JSON.parse(init.body) as Record<string, unknown>);
+        return { ok: true, status: 200, json: async () => ({ allowed: false, remaining: 0, resetAt: 120_000, sealed: true }) };
+      },
+    };
+    return { bodies, stub };
+  }
+
+  it('asks to seal only when the caller says so, and remembers only sealed refusals', async () => {
+    const { bodies, stub } = sealedObject();
+    const store = createDurableObjectStore(namespaceOf(stub), { clock: { now: () => 90_000 } });
+    expect(await store.consume('k', rule)).toEqual({ allowed: false, remaining: 0, resetAt: 120_000 });
+    expect(await store.consume('k', rule, { seal: true })).toEqual({ allowed: false, remaining: 0, resetAt: 120_000 });
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toMatchObject({ op: 'consume', now: 90_000, seal: false });
+
+    const unsealed = createDurableObjectStore(namespaceOf(answering(200, { allowed: false, remaining: 0, resetAt: 120_000 })));
+    await unsealed.consume('k', rule, { seal: true });
+    expect(unsealed.knownRefusal?.('k', rule)).toBeNull();
+  });
+
+  it('remembers at most maxRememberedRefusals, forgetting the oldest (which is then asked again)', async () => {
+    const { bodies, stub } = sealedObject();
+    const store = createDurableObjectStore(namespaceOf(stub), { clock: { now: () => 90_000 }, maxRememberedRefusals: 2 });
+    for (const key of ['a', 'b', 'c']) await store.consume(key, rule, { seal: true });
+    expect(['a', 'b', 'c'].map((key) => store.knownRefusal?.(key, rule)?.allowed ?? null)).toEqual([null, false, false]);
+    await store.consume('a', rule, { seal: true });
+    expect(bodies).toHaveLength(4);
+  });
+});

@@ -7,6 +7,7 @@ import { KitError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { createRateLimitGuard, type LimitCheck } from '../../shared/rate-limit/guard.js';
 import { createMemoryStore } from '../../shared/rate-limit/memory-store.js';
+import type { ConsumeOptions, RateLimitRule, RateLimitStore } from '../../shared/rate-limit/store.js';
 import { manualClock } from '../helpers/clock.js';
 
 function setup() {
@@ -47,5 +48,46 @@ describe('enforce', () => {
     const refusal = await guard.enforce([logged]).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(KitError);
     expect(lines).toEqual(['rate_limited scope="test.failures" rule="1/60" retryAfter="60" account="0123456789abcdef" ip="ip:v4:203.0.113.7"']);
+  });
+});
+
+describe('known refusals (a store that remembers sealed windows)', () => {
+  /** A memory store that records what the guard asks, and knows the refusals it is told to. */
+  function rememberingStore(clock: ReturnType<typeof manualClock>) {
+    const inner = createMemoryStore({ clock });
+    const known = new Set<string>();
+    const consumed: { key: string; seal: boolean }[] = [];
+    const store: RateLimitStore = {
+      consume: (key: string, rule: RateLimitRule, options?: ConsumeOptions) => {
+        consumed.push({ key: `${key}|${rule.limit}/${rule.windowSeconds}`, seal: options?.seal === true });
+        return inner.consume(key, rule);
+      },
+      reset: (key, rule) => inner.reset(key, rule),
+      knownRefusal: (key, rule) => (known.has(`${key}|${rule.limit}/${rule.windowSeconds}`) ? { allowed: false, remaining: 0, resetAt: clock.now() + 60_000 } : null),
+    };
+    return { store, known, consumed };
+  }
+
+  const ip: LimitCheck = { scope: 'test.ip', subject: 'ip:v4:203.0.113.7', rules: [{ limit: 5, windowSeconds: 60 }] };
+  const account: LimitCheck = { scope: 'test.account', subject: 'acct:username:abc', rules: [{ limit: 2, windowSeconds: 60 }] };
+
+  it('refuses before counting anything when a later check is known to refuse', async () => {
+    const clock = manualClock(Date.UTC(2026, 0, 15, 12));
+    const { store, known, consumed } = rememberingStore(clock);
+    const lines: string[] = [];
+    const guard = createRateLimitGuard({ store, clock, logger: createLogger((line) => lines.push(line)) });
+    known.add('test.account|acct:username:abc|2/60');
+    await expect(guard.enforce([ip, account])).rejects.toMatchObject({ type: 'rate_limited', headers: { 'RateLimit-Limit': '2', 'Retry-After': '60' } });
+    expect(consumed).toEqual([]);
+    expect(lines).toEqual(['rate_limited scope="test.account" rule="2/60" retryAfter="60"']);
+  });
+
+  it('asks enforce\'s counts to seal, never within\'s', async () => {
+    const clock = manualClock(Date.UTC(2026, 0, 15, 12));
+    const { store, consumed } = rememberingStore(clock);
+    const guard = createRateLimitGuard({ store, clock, logger: createLogger(() => {}) });
+    await guard.enforce([ip]);
+    await guard.within(account);
+    expect(consumed.map((entry) => entry.seal)).toEqual([true, false]);
   });
 });

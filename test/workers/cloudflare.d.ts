@@ -13,4 +13,9 @@ declare module 'cloudflare:test' {
   import type { ExecutionContext } from 'hono';
   export function createExecutionContext(): ExecutionContext;
   export function waitOnExecutionContext(ctx: ExecutionContext): Promise<void>;
+  /** Runs `callback` inside the Durable Object behind `stub`, with its state (SQLite storage). */
+  export function runInDurableObject<Result>(
+    stub: unknown,
+    callback: (instance: unknown, state: { storage: { sql: { exec(query: string, ...bindings: (string | number | null)[]): unknown } } }) => Result | Promise<Result>,
+  ): Promise<Result>;
 }
