@@ -6,8 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Account, Client } from 'appwrite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kitFunctions } from '../../functions/index.js';
+import { DEVELOPMENT_CAPTCHA_NOTICE } from '../../shared/captcha/development.js';
 import { createLogger, silentLogger } from '../../shared/log.js';
 import { clientIpFrom, startNodeServer } from '../../shared/runtime/node.js';
+import { DEVELOPMENT_VOICE_NOTICE } from '../../shared/voice/index.js';
 import { freshBrowser } from '../helpers/browser.js';
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -40,7 +42,12 @@ describe('npm start', () => {
   });
 
   it('serves /health, the embedded Appwrite under /v1 and the password function, end to end with the web SDK', async () => {
-    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok', functions: kitFunctions.map((fn) => fn.name) });
+    // npm start's development values turn the development captcha and voice providers on, and /health says so.
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({
+      status: 'ok',
+      functions: kitFunctions.map((fn) => fn.name),
+      notices: [DEVELOPMENT_CAPTCHA_NOTICE, DEVELOPMENT_VOICE_NOTICE],
+    });
 
     const credentials = { username: 'npm-start-user', password: 'correct horse battery staple' };
     const registered = await fetch(`${url}/password/register`, json(credentials));
