@@ -272,6 +272,24 @@ describe('ConcurrencyLimit: the wait budget (maxWaitMs)', () => {
   });
 });
 
+describe('the turn before each task', () => {
+  it('is the yieldTurn given: I/O already pending is delivered first, and no timer is waited for', async () => {
+    const order: string[] = [];
+    const gate = new ConcurrencyLimit(1, { yieldTurn: () => new Promise<void>((resolve) => setImmediate(resolve)) });
+    setImmediate(() => order.push('pending I/O'));
+    // setTimeout is faked and never advanced here: a timer-based turn would never end.
+    await gate.run(async () => void order.push('task'));
+    expect(order).toEqual(['pending I/O', 'task']);
+  });
+
+  it('on Node, the port starts a verification without a timer (a zero-delay one waits 1 ms, slot held, per login)', async () => {
+    const { runtime } = createTestPlatform({ env: { ARGON2_MAX_CONCURRENCY: '3' } });
+    const verifier = passwordVerifierPort.create(runtime);
+    // Real argon2 off the main thread; setTimeout faked and never advanced.
+    await expect(verifier.verify(DUMMY_ARGON2ID_HASH, 'wrong password')).resolves.toBe(false);
+  }, 20_000);
+});
+
 describe('passwordVerifierPort: ARGON2_MAX_WAIT_MS', () => {
   it.each(['99', '60001', 'soon'])('refuses %s and names the variable, not the value', (value) => {
     const { runtime } = createTestPlatform({ env: { ARGON2_MAX_WAIT_MS: value } });

@@ -62,6 +62,8 @@ export const passwordVerifierPort = definePort<PasswordVerifier>((runtime) => {
       maxQueue: settings.ARGON2_MAX_QUEUE,
       maxWaitMs: settings.ARGON2_MAX_WAIT_MS,
       clock: runtime.clock,
+      // Node and Appwrite (Node too) have setImmediate, a turn without a timer's 1 ms floor.
+      ...(runtime.kind === 'workers' ? {} : { yieldTurn: () => new Promise<void>((resolve) => setImmediate(resolve)) }),
     });
     gates.set(key, gate);
   }
