@@ -5,14 +5,19 @@
  * One row per counter and window. Its ID is a hash of (key, rule, window index), so the row of the
  * current window is found without a query, and no key (which may hold an IP) is stored in clear.
  *
- * `consume`, in the common case one request:
- * 1. `incrementRowColumn({ column: 'hits', value: 1, max: limit })`. Appwrite runs it as one database
- *    transaction that locks the row (`SELECT … FOR UPDATE`), refuses with `column_limit_exceeded` when
- *    `hits + 1 > max`, and repeats the bound in the `UPDATE`'s `WHERE` clause (utopia-php/database
- *    `Database::increaseDocumentAttribute`). Success means counted, refusal means over the limit.
- * 2. A missing row (404 `column_not_found`: that is what Appwrite answers for a missing row on this
- *    route) starts the window with `createRow({ hits: 1 })`. Row IDs are unique, so of two concurrent
- *    creates one gets 409 `row_already_exists`, and that caller goes back to step 1.
+ * `consume`, in the common case one request, one of two:
+ * - `incrementRowColumn({ column: 'hits', value: 1, max: limit })`. Appwrite runs it as one database
+ *   transaction that locks the row (`SELECT … FOR UPDATE`), refuses with `column_limit_exceeded` when
+ *   `hits + 1 > max`, and repeats the bound in the `UPDATE`'s `WHERE` clause (utopia-php/database
+ *   `Database::increaseDocumentAttribute`). Success means counted, refusal means over the limit. A
+ *   missing row (404 `column_not_found`: that is what Appwrite answers for a missing row on this
+ *   route) means the window has no count yet: create it.
+ * - `createRow({ hits: 1 })` starts the window. Row IDs are unique, so of two concurrent creates one
+ *   gets 409 `row_already_exists`, and that caller increments instead.
+ *
+ * Which goes first is a guess from what this process saw of the row (`row-sightings.ts`): a row it
+ * saw exist is incremented, any other created, since a login's counters are mostly new windows.
+ * A wrong guess costs the other call, never exactness.
  *
  * Consistency: exact, as long as Appwrite's database is (the increment and the create are each
  * atomic in it). Nothing is cached in the function. A reset deletes the window's row; a hit racing
@@ -42,6 +47,7 @@ import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { RATE_LIMIT_DATABASE_ID, RATE_LIMIT_TABLE_ID } from './appwrite-table.js';
+import type { RowSightings } from './row-sightings.js';
 import { sha256Hex } from '../hash.js';
 import {
   checkConsumeInput,
@@ -53,8 +59,8 @@ import {
   type RateLimitStore,
 } from './store.js';
 
-/** Attempts at the increment-or-create loop before giving up (each lost race costs one). */
-const MAX_ATTEMPTS = 4;
+/** Calls of the increment-or-create loop before giving up (each lost race costs two). */
+const MAX_CALLS = 8;
 
 /** What the store's calls need, named in the log when Appwrite refuses one. */
 const ROWS_SCOPES = ['rows.read', 'rows.write'] as const;
@@ -72,6 +78,11 @@ export interface AppwriteStoreOptions {
   timeoutMs?: number;
   /** The request's signal (`RuntimeServices.signal`): once it has aborted, no call starts. */
   signal?: AbortSignal | undefined;
+  /**
+   * Rows this process has seen, shared by the stores of its executions, so a counter whose row it
+   * saw is incremented first and any other is created first. Without it every row is unseen.
+   */
+  sightings?: RowSightings | undefined;
 }
 
 /** The Appwrite store, plus the cleanup of ended windows. */
@@ -136,36 +147,51 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
       const window = windowAt(clock.now(), rule);
       const rowId = await rateLimitRowId(key, rule, window.index);
 
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-        let row: unknown = null;
+      const saw = (exists: boolean) => options.sightings?.saw(rowId, exists, window.resetAt);
+      // Which call goes first is only a guess (row-sightings.ts): the other one follows if it was wrong.
+      let create = options.sightings?.exists(rowId, clock.now()) !== true;
+
+      for (let call = 0; call < MAX_CALLS; call += 1) {
+        if (create) {
+          try {
+            await run('tablesDB.createRow', () =>
+              tables.createRow({
+                databaseId,
+                tableId,
+                rowId,
+                data: { hits: 1, expiresAt: new Date(window.resetAt).toISOString() },
+              }),
+            );
+            saw(true);
+            return { allowed: true, remaining: rule.limit - 1, resetAt: window.resetAt };
+          } catch (error) {
+            // Another request created the row first: count on it.
+            if (!isDuplicateRow(error)) throw failure(error, 'tablesDB.createRow');
+            saw(true);
+            create = false;
+            continue;
+          }
+        }
+
+        let row: unknown;
         try {
           row = await run('tablesDB.incrementRowColumn', () =>
             tables.incrementRowColumn({ databaseId, tableId, rowId, column: 'hits', value: 1, max: rule.limit }),
           );
         } catch (error) {
-          if (isLimitExceeded(error)) return { allowed: false, remaining: 0, resetAt: window.resetAt };
+          if (isLimitExceeded(error)) {
+            saw(true);
+            return { allowed: false, remaining: 0, resetAt: window.resetAt };
+          }
           if (!isMissingRow(error)) throw failure(error, 'tablesDB.incrementRowColumn');
+          saw(false);
+          create = true;
+          continue;
         }
-        if (row !== null) {
-          const parsed = incrementedRowSchema.safeParse(row);
-          if (!parsed.success) throw failure(new Error('bad_response'), 'tablesDB.incrementRowColumn');
-          return { allowed: true, remaining: Math.max(0, rule.limit - parsed.data.hits), resetAt: window.resetAt };
-        }
-
-        try {
-          await run('tablesDB.createRow', () =>
-            tables.createRow({
-              databaseId,
-              tableId,
-              rowId,
-              data: { hits: 1, expiresAt: new Date(window.resetAt).toISOString() },
-            }),
-          );
-          return { allowed: true, remaining: rule.limit - 1, resetAt: window.resetAt };
-        } catch (error) {
-          // Another instance created the row first: count on theirs.
-          if (!isDuplicateRow(error)) throw failure(error, 'tablesDB.createRow');
-        }
+        const parsed = incrementedRowSchema.safeParse(row);
+        if (!parsed.success) throw failure(new Error('bad_response'), 'tablesDB.incrementRowColumn');
+        saw(true);
+        return { allowed: true, remaining: Math.max(0, rule.limit - parsed.data.hits), resetAt: window.resetAt };
       }
       logger.error('rate_limiter_call_failed', { store: 'appwrite', operation: 'consume', reason: 'retries_exhausted' });
       throw rateLimiterUnavailable();
@@ -189,13 +215,14 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
 
     async reset(key, rule) {
       ({ key, rule } = checkConsumeInput(key, rule));
-      const rowId = await rateLimitRowId(key, rule, windowAt(clock.now(), rule).index);
+      const window = windowAt(clock.now(), rule);
+      const rowId = await rateLimitRowId(key, rule, window.index);
       try {
         await run('tablesDB.deleteRow', () => tables.deleteRow({ databaseId, tableId, rowId }));
       } catch (error) {
-        if (error instanceof AppwriteException && error.code === 404 && error.type === 'row_not_found') return;
-        throw failure(error, 'tablesDB.deleteRow');
+        if (!(error instanceof AppwriteException && error.code === 404 && error.type === 'row_not_found')) throw failure(error, 'tablesDB.deleteRow');
       }
+      options.sightings?.saw(rowId, false, window.resetAt);
     },
 
     async purgeExpired() {

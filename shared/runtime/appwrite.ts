@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../log.js';
 import { createAppwriteOnceStore } from '../once/appwrite-store.js';
 import type { KitFunction } from '../platform.js';
 import { createAppwriteStore } from '../rate-limit/appwrite-store.js';
+import { createRowSightings } from '../rate-limit/row-sightings.js';
 import { buildFunctionApp } from './mount.js';
 import { createRuntimeServices } from './services.js';
 import {
@@ -44,8 +45,8 @@ export const appwriteRuntimeSchema = z.object({
   APPWRITE_API_KEY: z.string().min(1).optional(),
   APPWRITE_TIMEOUT_MS: appwriteConnectionSchema.shape.APPWRITE_TIMEOUT_MS,
   /**
-   * The whole execution's budget. A login may make ten calls to Appwrite, each with its own
-   * `APPWRITE_TIMEOUT_MS`; past this the function answers 503 itself, before the function
+   * The whole execution's budget. A login waits for several calls to Appwrite one after another
+   * (three when all goes well), each with its own `APPWRITE_TIMEOUT_MS`; past this the function answers 503 itself, before the function
    * `timeout` in appwrite.json (15 s) has open-runtimes answer a bare 500, and the work left behind
    * changes nothing more (see `withDeadline`).
    */
@@ -70,6 +71,9 @@ export interface AppwriteEntryOptions {
  * ```
  */
 export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptions = {}): AppwriteEntry {
+  // open-runtimes keeps the module loaded between executions: what one saw of the counters' rows
+  // tells the next which call to try first (a hint only; see row-sightings.ts).
+  const sightings = createRowSightings();
   return async (context) => {
     const logger = createLogger(
       (line) => context.log(line),
@@ -93,7 +97,7 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
         signal,
         appwrite: () => connectionOf(settings),
         // Executions run on many instances: counters and records live in Appwrite tables all of them share.
-        rateLimitStore: () => createAppwriteStore(connectionOf(settings), { logger, signal }),
+        rateLimitStore: () => createAppwriteStore(connectionOf(settings), { logger, signal, sightings }),
         onceStore: () => createAppwriteOnceStore(connectionOf(settings), { logger, signal }),
       });
       const app = buildFunctionApp(fn, env, runtime);

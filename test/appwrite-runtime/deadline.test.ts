@@ -20,8 +20,8 @@ const PASSWORD = 'correct horse battery staple';
 /** How long the proxy holds each call. A login counts its limits (together), then looks the user up, then clears and mints. */
 const DELAY_MS = 500;
 /**
- * Falls while the users lookup is under way (the limits answer at 500 ms, the lookup at 1 s at the
- * earliest), before the counters could be cleared or a token asked for (after the lookup and argon2).
+ * Falls while the login is still reading (counting its limits, then looking the user up: at least
+ * 500 ms each), before the counters could be cleared or a token asked for (after both, and argon2).
  */
 const REQUEST_TIMEOUT_MS = 750;
 /** Single-rule limits: one Appwrite call per check once the rows exist. */

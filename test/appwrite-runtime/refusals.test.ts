@@ -69,7 +69,7 @@ describe('a key Appwrite refuses', () => {
       expect(result.json()).toEqual(refused);
       const line = result.errors.find((entry) => entry.startsWith('appwrite_rejected_request'));
       expect(line).toBe(
-        'appwrite_rejected_request operation="tablesDB.incrementRowColumn" status=401 appwriteType="general_unauthorized_scope" ' +
+        'appwrite_rejected_request operation="tablesDB.createRow" status=401 appwriteType="general_unauthorized_scope" ' +
           'hint="the function needs rows.read and rows.write (scopes in appwrite.json, or those of APPWRITE_API_KEY)"',
       );
     }
@@ -79,7 +79,7 @@ describe('a key Appwrite refuses', () => {
     const result = await post('/login', UNKNOWN_KEY);
     expect(result.statusCode).toBe(502);
     expect(result.json()).toEqual(refused);
-    expect(result.errors.join('\n')).toMatch(/^appwrite_rejected_request operation="tablesDB\.incrementRowColumn" status=401 appwriteType="user_unauthorized" hint="[^"]+"$/m);
+    expect(result.errors.join('\n')).toMatch(/^appwrite_rejected_request operation="tablesDB\.createRow" status=401 appwriteType="user_unauthorized" hint="[^"]+"$/m);
   });
 
   it('with every scope, the same requests are answered normally', async () => {

@@ -202,7 +202,7 @@ describe('Appwrite store', () => {
       await store().consume('abandoned', rule);
       await expect(rateLimits.reset('abandoned', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable' });
       expect(await double.tables().getRow({ databaseId, tableId, rowId })).toMatchObject({ hits: 1 });
-      expect(lines).toEqual(['request_abandoned step="tablesDB.incrementRowColumn"', 'request_abandoned step="tablesDB.deleteRow"']);
+      expect(lines).toEqual(['request_abandoned step="tablesDB.createRow"', 'request_abandoned step="tablesDB.deleteRow"']);
     });
   });
 });
