@@ -2,15 +2,14 @@
 // Worker imports: its hashes must verify with @node-rs/argon2 (Node, Appwrite Functions) and back.
 import { readFileSync } from 'node:fs';
 import { hash as nodeHash, verify as nodeVerify } from '@node-rs/argon2';
-import { argon2id } from 'argon2-wasm-edge';
+import Argon2 from '@phi-ag/argon2';
 import { describe, expect, it } from 'vitest';
 import { nodeArgon2Verifier } from '../shared/passwords/node-argon2.js';
 import { constantTimeEqual, createWasmArgon2Verifier } from '../shared/passwords/wasm-argon2.js';
 import appwriteHashes from './fixtures/appwrite-hashes.json' with { type: 'json' };
 
-const compile = (name: string) =>
-  new WebAssembly.Module(readFileSync(new URL(`../node_modules/argon2-wasm-edge/wasm/${name}.wasm`, import.meta.url)));
-const wasmVerifier = createWasmArgon2Verifier({ argon2WASM: compile('argon2'), blake2bWASM: compile('blake2b') });
+const argon2Wasm = new WebAssembly.Module(readFileSync(new URL('../node_modules/@phi-ag/argon2/dist/argon2.wasm', import.meta.url)));
+const wasmVerifier = createWasmArgon2Verifier(argon2Wasm);
 
 const password = 'correct horse battery staple';
 const appwriteParams = { memoryCost: 65_536, timeCost: 4, parallelism: 3 };
@@ -42,20 +41,31 @@ describe('wasm argon2 verifier (Node)', () => {
     expect(await wasmVerifier.verify(phc, 'another password')).toBe(false);
   });
 
-  it('makes hashes that @node-rs/argon2 verifies', async () => {
-    const salt = crypto.getRandomValues(new Uint8Array(16));
-    const phc = await argon2id({
-      password,
-      salt,
-      memorySize: appwriteParams.memoryCost,
-      iterations: appwriteParams.timeCost,
+  it('verifies an @node-rs/argon2 hash of a non-ASCII password (UTF-8 bytes, not UTF-16 units)', async () => {
+    const unicode = 'pässwörd Ω 测试 🔑';
+    const phc = await nodeHash(unicode, appwriteParams);
+    expect(await wasmVerifier.verify(phc, unicode)).toBe(true);
+    expect(await wasmVerifier.verify(phc, unicode.normalize('NFD'))).toBe(false);
+  });
+
+  it('derives what @node-rs/argon2 derives: a hash libargon2 makes in the same Wasm verifies natively', async () => {
+    // The package's own wrapper, for ASCII only (it passes the UTF-16 length; see wasm-argon2.ts).
+    const libargon2 = new Argon2(new WebAssembly.Instance(argon2Wasm, {}));
+    const { encoded } = libargon2.hash(password, {
+      memoryCost: appwriteParams.memoryCost,
+      timeCost: appwriteParams.timeCost,
       parallelism: appwriteParams.parallelism,
-      hashLength: 32,
-      outputType: 'encoded',
     });
-    expect(phc).toMatch(/^\$argon2id\$v=19\$m=65536,t=4,p=3\$/);
-    expect(await nodeVerify(phc, password)).toBe(true);
-    expect(await nodeVerify(phc, `${password}!`)).toBe(false);
+    expect(encoded).toMatch(/^\$argon2id\$v=19\$m=65536,t=4,p=3\$/);
+    expect(await nodeVerify(encoded, password)).toBe(true);
+    expect(await nodeVerify(encoded, `${password}!`)).toBe(false);
+    expect(await wasmVerifier.verify(encoded, password)).toBe(true);
+  });
+
+  it('keeps verifying after libargon2 refused a hash', async () => {
+    const phc = await nodeHash(password, owaspParams);
+    // m=16 < 8p: libargon2 refuses before it allocates anything.
+    expect(await wasmVerifier.verify('$argon2id$v=19$m=16,t=1,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA', password)).toBe(false);
     expect(await wasmVerifier.verify(phc, password)).toBe(true);
   });
 

@@ -1,24 +1,48 @@
 /**
- * argon2 verification where native addons cannot load (Cloudflare Workers), with
- * `argon2-wasm-edge`, a WebAssembly build of argon2 that accepts precompiled modules.
+ * argon2 verification where native addons cannot load (Cloudflare Workers), with libargon2 (the
+ * PHC reference implementation) built for WebAssembly with SIMD, as `@phi-ag/argon2` ships it.
  *
- * workerd forbids compiling Wasm from bytes at runtime, so the caller hands over the two
- * `WebAssembly.Module`s: on Workers from `.wasm` imports (`wasm-argon2-workerd.ts`), on Node
- * compiled from the same files (tests). This module itself imports no `.wasm`, so it runs on both.
+ * workerd forbids compiling Wasm from bytes at runtime, so the caller hands over the compiled
+ * `WebAssembly.Module`: on Workers from a `.wasm` import (`wasm-argon2-workerd.ts`), on Node
+ * compiled from the same file (tests). This module itself imports no `.wasm`, so it runs on both.
  *
  * @module
  */
-import { argon2d, argon2i, argon2id, setWASMModules } from 'argon2-wasm-edge';
 import { constantTimeEqual } from '../constant-time.js';
 import { argon2Parameters, type Argon2Parameters, type PasswordVerifier } from './verifier.js';
 
-/** The two precompiled modules `argon2-wasm-edge` needs. */
-export interface Argon2WasmModules {
-  argon2WASM: WebAssembly.Module;
-  blake2bWASM: WebAssembly.Module;
+/**
+ * What this verifier calls in `@phi-ag/argon2`'s `argon2.wasm`: libargon2's C API and the allocator.
+ * The package's own JavaScript wrapper is not used: it hands libargon2 a password's UTF-16 length
+ * instead of its UTF-8 length in bytes, so a non-ASCII password would never match a hash made
+ * elsewhere, and it compares keys inside Wasm rather than with the kit's constant-time compare.
+ */
+interface LibArgon2 {
+  memory: WebAssembly.Memory;
+  _initialize(): void;
+  malloc(size: number): number;
+  free(pointer: number): void;
+  argon2_hash(
+    timeCost: number,
+    memoryKiB: number,
+    parallelism: number,
+    password: number,
+    passwordLength: number,
+    salt: number,
+    saltLength: number,
+    key: number,
+    keyLength: number,
+    encoded: number,
+    encodedLength: number,
+    type: number,
+    version: number,
+  ): number;
 }
 
-const derive = { argon2id, argon2i, argon2d } as const;
+/** libargon2's `argon2_type` values, and the only version a PHC `v=19` string names. */
+const libArgon2Type = { argon2d: 0, argon2i: 1, argon2id: 2 } as const;
+const ARGON2_VERSION_13 = 0x13;
+const ARGON2_OK = 0;
 
 /** The salt and derived key of a PHC argon2 string: `...$<salt>$<hash>`, unpadded standard base64. */
 const saltAndKey = /\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{6,})$/;
@@ -52,46 +76,82 @@ function decodeBase64(text: string): Uint8Array | null {
   }
 }
 
+/**
+ * Derives the key for `parsed`'s salt and costs inside the Wasm instance, or `null` when libargon2
+ * refuses (a salt under 8 bytes, m < 8p, no memory left for the blocks). What it copied in or out
+ * is zeroed before it is freed: the instance outlives the request.
+ */
+function deriveKey(lib: LibArgon2, parsed: ParsedHash, password: Uint8Array): Uint8Array | null {
+  const placed: { at: number; length: number }[] = [];
+  const place = (bytes: Uint8Array): number => {
+    const at = lib.malloc(Math.max(1, bytes.length));
+    if (at === 0) throw new RangeError('The Wasm heap is full.');
+    placed.push({ at, length: bytes.length });
+    new Uint8Array(lib.memory.buffer).set(bytes, at);
+    return at;
+  };
+  try {
+    const [passwordAt, saltAt, keyAt] = [place(password), place(parsed.salt), place(new Uint8Array(parsed.key.length))];
+    const status = lib.argon2_hash(
+      parsed.timeCost,
+      parsed.memoryKiB,
+      parsed.parallelism,
+      passwordAt,
+      password.length,
+      saltAt,
+      parsed.salt.length,
+      keyAt,
+      parsed.key.length,
+      0, // no encoded string: the key alone is compared, here in JavaScript
+      0,
+      libArgon2Type[parsed.variant],
+      ARGON2_VERSION_13,
+    );
+    // A fresh view: the hash grows the memory, which detaches the buffer seen before.
+    return status === ARGON2_OK ? new Uint8Array(lib.memory.buffer).slice(keyAt, keyAt + parsed.key.length) : null;
+  } finally {
+    for (const { at, length } of placed) {
+      new Uint8Array(lib.memory.buffer).fill(0, at, at + length);
+      lib.free(at);
+    }
+  }
+}
+
 /** The key comparison (re-exported: tests and callers import it from here too). */
 export { constantTimeEqual };
 
 /**
- * Creates a verifier over `argon2-wasm-edge`. It reads the parameters from the PHC string, so it
- * verifies hashes made by `@node-rs/argon2` and by Appwrite (PHP `password_hash`) alike.
+ * Creates a verifier over `@phi-ag/argon2`'s compiled `argon2.wasm`. It reads the parameters from
+ * the PHC string, so it verifies hashes made by `@node-rs/argon2` and by Appwrite (PHP
+ * `password_hash`) alike, and derives the key itself to compare it with {@link constantTimeEqual}.
  *
- * It derives the key itself and compares it with {@link constantTimeEqual}: the library's own
- * `argon2Verify` compares the encoded strings with `===`, which returns at the first difference.
- * One verification holds `m` KiB of Wasm memory and blocks the isolate while it runs, so callers
- * wrap it in `limitVerifier`.
+ * One instance serves every verification: it holds `m` KiB of Wasm memory from the first one on
+ * (libargon2 wipes it after each), and blocks the isolate while it runs, so callers wrap it in
+ * `limitVerifier`. An instance that trapped is dropped and the next verification starts afresh.
  *
  * @example
  * ```ts
- * import argon2WASM from 'argon2-wasm-edge/wasm/argon2.wasm';
- * import blake2bWASM from 'argon2-wasm-edge/wasm/blake2b.wasm';
- * const verifier = createWasmArgon2Verifier({ argon2WASM, blake2bWASM });
+ * import argon2Wasm from '@phi-ag/argon2/argon2.wasm';
+ * const verifier = createWasmArgon2Verifier(argon2Wasm);
  * await verifier.verify('$argon2id$v=19$m=65536,t=4,p=3$...', 'correct horse');
  * ```
  */
-export function createWasmArgon2Verifier(modules: Argon2WasmModules): PasswordVerifier {
-  // The library keeps modules in one module-level cache; with them in place it never compiles bytes.
-  void setWASMModules(modules);
+export function createWasmArgon2Verifier(argon2Wasm: WebAssembly.Module): PasswordVerifier {
+  let lib: LibArgon2 | undefined;
   return {
     async verify(phcHash, password) {
       const parsed = parsePhc(phcHash);
       if (parsed === null) return false;
       try {
-        const derived = await derive[parsed.variant]({
-          password: new TextEncoder().encode(password),
-          salt: parsed.salt,
-          iterations: parsed.timeCost,
-          parallelism: parsed.parallelism,
-          memorySize: parsed.memoryKiB,
-          hashLength: parsed.key.length,
-          outputType: 'binary',
-        });
-        return constantTimeEqual(derived, parsed.key);
+        if (!lib) {
+          lib = new WebAssembly.Instance(argon2Wasm, {}).exports as unknown as LibArgon2;
+          lib._initialize();
+        }
+        const derived = deriveKey(lib, parsed, new TextEncoder().encode(password));
+        return derived !== null && constantTimeEqual(derived, parsed.key);
       } catch {
-        // Parameters the library refuses (tiny salt, m < 8p, empty password) are a failed match, never a 500.
+        // A trap (out of memory mid-hash) leaves the instance's heap in an unknown state.
+        lib = undefined;
         return false;
       }
     },

@@ -68,7 +68,7 @@ afterAll(async () => {
 describe('hello built by scripts/build-appwrite.mjs', () => {
   it('carries no argon2, native or Wasm; the password bundle built the same way does', () => {
     expect(helloCode).not.toContain('@node-rs/argon2');
-    expect(helloCode).not.toContain('argon2-wasm-edge');
+    expect(helloCode).not.toContain('@phi-ag/argon2');
     expect(passwordCode).toContain('@node-rs/argon2');
   });
 
