@@ -19,7 +19,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -33,10 +33,16 @@ export const workerBuilds = [
   { name: 'every function', entry: 'entries/worker.ts', goalKiB: 150 },
 ] as const;
 
-/** One package's (or one kit folder's) share of the bundle, in minified bytes. */
+/** One package's (or one kit folder's) share of the bundle. */
 export interface PackageShare {
   name: string;
+  /** Minified bytes in the bundle (esbuild's metafile). */
   bytes: number;
+  /**
+   * What it adds to the gzip total: the total less the gzip of every module with this package's
+   * code cut out (located through the source map). Only for the largest packages (`gzipCostOf`).
+   */
+  gzipCost?: number;
 }
 
 /** What one Worker build uploads. */
@@ -48,6 +54,8 @@ export interface WorkerSize {
   gzip: number;
   /** The `.wasm` modules' bytes, part of `raw`. */
   wasm: number;
+  /** The `.wasm` modules gzipped on their own. */
+  wasmGzip: number;
   /** What wrangler printed, e.g. `267.54 KiB / gzip: 85.61 KiB`. */
   reported: string;
   /** The bundle's bytes by package, largest first, from esbuild's metafile. */
@@ -73,8 +81,78 @@ interface Metafile {
   outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
 }
 
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** The numbers of one source-map segment (base64 VLQ, as the source map spec encodes them). */
+function decodeSegment(segment: string): number[] {
+  const values: number[] = [];
+  let value = 0;
+  let shift = 0;
+  for (const char of segment) {
+    const digit = BASE64.indexOf(char);
+    value += (digit & 31) * 2 ** shift;
+    if (digit & 32) {
+      shift += 5;
+    } else {
+      values.push(value % 2 === 1 ? -Math.floor(value / 2) : value / 2);
+      value = 0;
+      shift = 0;
+    }
+  }
+  return values;
+}
+
+/** Which source index each stretch of the bundle comes from: `[start, end, source]` offsets into `code`. */
+function stretchesOf(code: string, mappings: string): Array<[number, number, number]> {
+  const stretches: Array<[number, number, number]> = [];
+  let lineStart = 0;
+  let source = 0;
+  const lines = mappings.split(';');
+  for (const [index, line] of lines.entries()) {
+    const lineEnd = code.indexOf('\n', lineStart) === -1 ? code.length : code.indexOf('\n', lineStart);
+    let column = 0;
+    let current: [number, number, number] | undefined;
+    for (const segment of line.split(',').filter(Boolean)) {
+      const [columnDelta = 0, sourceDelta] = decodeSegment(segment);
+      column += columnDelta;
+      if (current) current[1] = lineStart + column;
+      if (sourceDelta === undefined) {
+        current = undefined;
+        continue;
+      }
+      source += sourceDelta;
+      current = [lineStart + column, lineEnd, source];
+      stretches.push(current);
+    }
+    if (index < lines.length - 1) lineStart = lineEnd + 1;
+  }
+  return stretches;
+}
+
 /**
- * Builds one entry as `wrangler deploy` would (dry run) and measures it.
+ * Adds `gzipCost` to the `top` largest packages: what each adds to the gzip of the whole upload.
+ * Minified bytes overstate what compresses well (metadata tables) and understate what does not.
+ */
+function addGzipCosts(packages: PackageShare[], code: string, map: { sources: string[]; mappings: string }, ownerOfSource: (source: string) => string, wasm: Buffer[], top: number): void {
+  const stretches = stretchesOf(code, map.mappings);
+  const owners = map.sources.map(ownerOfSource);
+  const total = gzipSync(Buffer.concat([Buffer.from(code), ...wasm])).length;
+  for (const share of packages.slice(0, top)) {
+    const kept: string[] = [];
+    let from = 0;
+    for (const [start, end, source] of stretches) {
+      if (owners[source] !== share.name) continue;
+      kept.push(code.slice(from, start));
+      from = end;
+    }
+    kept.push(code.slice(from));
+    share.gzipCost = total - gzipSync(Buffer.concat([Buffer.from(kept.join('')), ...wasm])).length;
+  }
+}
+
+/**
+ * Builds one entry as `wrangler deploy` would (dry run) and measures it. `gzipCostOf` packages
+ * (the largest) also get their share of the gzip total.
  *
  * @example
  * ```ts
@@ -82,7 +160,7 @@ interface Metafile {
  * console.log((size.gzip / 1024).toFixed(1), 'KiB gzip');
  * ```
  */
-export async function measureWorker(entry: string): Promise<WorkerSize> {
+export async function measureWorker(entry: string, options: { gzipCostOf?: number } = {}): Promise<WorkerSize> {
   const outdir = await mkdtemp(join(tmpdir(), 'kit-worker-size-'));
   try {
     const metafile = join(outdir, 'meta.json');
@@ -97,7 +175,9 @@ export async function measureWorker(entry: string): Promise<WorkerSize> {
     const uploaded = (await readdir(join(outdir, 'out'))).filter((file) => file.endsWith('.js') || file.endsWith('.wasm')).sort();
     const modules = await Promise.all(uploaded.map((file) => readFile(join(outdir, 'out', file))));
     const raw = modules.reduce((sum, bytes) => sum + bytes.length, 0);
-    const wasm = modules.filter((_, i) => uploaded[i]!.endsWith('.wasm')).reduce((sum, bytes) => sum + bytes.length, 0);
+    const wasmModules = modules.filter((_, i) => uploaded[i]!.endsWith('.wasm'));
+    const wasm = wasmModules.reduce((sum, bytes) => sum + bytes.length, 0);
+    const wasmGzip = gzipSync(Buffer.concat(wasmModules)).length;
     // Wrangler gzips the modules as one blob at the default level (bundle-reporter's getSize).
     const gzip = gzipSync(Buffer.concat(modules)).length;
 
@@ -109,7 +189,14 @@ export async function measureWorker(entry: string): Promise<WorkerSize> {
     for (const [path, bytes] of Object.entries(files)) byOwner.set(ownerOf(path), (byOwner.get(ownerOf(path)) ?? 0) + bytes);
     const packages = [...byOwner].map(([name, bytes]) => ({ name, bytes })).filter((one) => one.bytes > 0).sort((a, b) => b.bytes - a.bytes);
     const attributed = packages.reduce((sum, one) => sum + one.bytes, 0);
-    return { entry, raw, gzip, wasm, reported, packages, attributed, files };
+    if (options.gzipCostOf) {
+      const script = uploaded.find((file) => file.endsWith('.js'))!;
+      const map = JSON.parse(await readFile(join(outdir, 'out', `${script}.map`), 'utf8')) as { sources: string[]; mappings: string };
+      // The map names sources relative to the bundle's folder; the metafile relative to the project.
+      const fromProject = (source: string) => ownerOf(relative(root, resolve(outdir, 'out', source)));
+      addGzipCosts(packages, modules[uploaded.indexOf(script)]!.toString('utf8'), map, fromProject, wasmModules, options.gzipCostOf);
+    }
+    return { entry, raw, gzip, wasm, wasmGzip, reported, packages, attributed, files };
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
@@ -123,11 +210,13 @@ export function renderSize(name: string, size: WorkerSize, goalKiB: number, top:
   const lines = [
     `${name} (${size.entry}): ${kib(size.raw)} raw, ${kib(size.gzip)} gzip (goal <= ${goalKiB} KiB gzip: ${size.gzip / 1024 <= goalKiB ? 'met' : 'not met'})`,
     `  wrangler: Total Upload ${size.reported}; .wasm modules ${kib(size.wasm)} of the raw size`,
+    `  .wasm modules alone: ${kib(size.wasmGzip)} gzip`,
     `  metafile: ${kib(size.attributed)} attributed to packages = ${((size.attributed / bundle) * 100).toFixed(1)} % of the ${kib(bundle)} bundle`,
-    `  ${'package'.padEnd(34)} ${'minified'.padStart(10)}  share`,
+    `  ${'package'.padEnd(34)} ${'minified'.padStart(10)}  share  ${'adds to gzip'.padStart(12)}`,
   ];
   for (const one of size.packages.slice(0, top)) {
-    lines.push(`  ${one.name.padEnd(34)} ${kib(one.bytes).padStart(10)}  ${((one.bytes / bundle) * 100).toFixed(1).padStart(5)} %`);
+    const cost = one.gzipCost === undefined ? '' : kib(one.gzipCost).padStart(12);
+    lines.push(`  ${one.name.padEnd(34)} ${kib(one.bytes).padStart(10)}  ${((one.bytes / bundle) * 100).toFixed(1).padStart(5)} %  ${cost}`);
   }
   const rest = size.packages.slice(top);
   if (rest.length > 0) lines.push(`  ${`${rest.length} more`.padEnd(34)} ${kib(rest.reduce((sum, one) => sum + one.bytes, 0)).padStart(10)}`);
@@ -138,10 +227,11 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { top: { type: 'string', default: '25' } } });
   const top = Number(values.top);
   for (const build of workerBuilds) {
-    console.log(renderSize(build.name, await measureWorker(build.entry), build.goalKiB, top));
+    console.log(renderSize(build.name, await measureWorker(build.entry, { gzipCostOf: top }), build.goalKiB, top));
     console.log();
   }
   console.log('Sizes in KiB (1024 bytes), as wrangler prints them; gzip includes the .wasm modules.');
+  console.log("'adds to gzip': the total less the gzip of the upload with that package's code cut out (source map).");
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
