@@ -46,7 +46,9 @@ export function parseConfig<Schema extends z.ZodType>(schema: Schema, env: EnvSo
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value.trim() !== '') cleaned[key] = value.trim();
   }
-  const result = schema.safeParse(cleaned);
+  // reportInput: a value of the wrong kind (`TTL=1.5`) reads as "must be a whole number", not as
+  // missing; describeIssues only looks at the input, never quotes it.
+  const result = schema.safeParse(cleaned, { reportInput: true });
   if (result.success) return result.data;
   throw new ConfigError(describeIssues(result.error.issues));
 }
@@ -60,9 +62,10 @@ export function parseConfig<Schema extends z.ZodType>(schema: Schema, env: EnvSo
  * ```
  */
 export function envInt(options: { min: number; max: number; default: number }) {
+  // A word or a fraction is described by describeIssues ("must be a number", "must be a whole number").
   return z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
+    .number()
+    .int()
     .min(options.min, `must be at least ${options.min}`)
     .max(options.max, `must be at most ${options.max}`)
     .default(options.default);
