@@ -40,6 +40,9 @@ export const errorStatus = {
 /** A kit-wide error type. */
 export type ErrorType = keyof typeof errorStatus;
 
+/** The status of a kit-wide type. Own keys only: `constructor` or `toString` is no error type. */
+const kitWideStatus = (type: string): number | undefined => (Object.hasOwn(errorStatus, type) ? errorStatus[type as ErrorType] : undefined);
+
 /** The JSON body of every error response. */
 export interface ErrorBody {
   message: string;
@@ -72,7 +75,7 @@ export class KitError extends Error {
     status?: number,
   ) {
     super(message);
-    const known = (errorStatus as Record<string, number>)[type];
+    const known = kitWideStatus(type);
     if (status === undefined && known === undefined) throw new TypeError(`Unknown error type ${type}: declare it with defineErrors.`);
     this.status = status ?? known!;
   }
@@ -114,7 +117,7 @@ const typePattern = /^[a-z][a-z0-9_]*$/;
 export function defineErrors<Type extends string>(specs: Record<Type, ErrorSpec>): ErrorCatalog<Type> {
   for (const [type, spec] of Object.entries<ErrorSpec>(specs)) {
     if (!typePattern.test(type)) throw new TypeError(`Error type ${type} must be snake_case.`);
-    if (type in errorStatus) throw new TypeError(`Error type ${type} is kit-wide already; do not redeclare it.`);
+    if (kitWideStatus(type) !== undefined) throw new TypeError(`Error type ${type} is kit-wide already; do not redeclare it.`);
     if (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599) throw new TypeError(`Error type ${type} needs a 4xx or 5xx status.`);
   }
   return {
@@ -133,7 +136,8 @@ export function defineErrors<Type extends string>(specs: Record<Type, ErrorSpec>
  * ```
  */
 export function statusOf(type: string, catalog?: ErrorCatalog): number | undefined {
-  return (errorStatus as Record<string, number>)[type] ?? (catalog?.specs as Record<string, ErrorSpec> | undefined)?.[type]?.status;
+  const specs: Readonly<Record<string, ErrorSpec>> = catalog?.specs ?? {};
+  return kitWideStatus(type) ?? (Object.hasOwn(specs, type) ? specs[type]!.status : undefined);
 }
 
 /**
