@@ -4,8 +4,16 @@
  *
  * @module
  */
-import { verify } from '@node-rs/argon2';
+import type * as NodeArgon2 from '@node-rs/argon2';
 import { argon2Parameters, type PasswordVerifier } from './verifier.js';
+
+/**
+ * The addon, loaded at the first verification rather than at import: an Appwrite function's cold
+ * start pays for it only when a request verifies a password (importing it as an ES module, with
+ * its libc detection, took 50-80 ms of the password bundle's import on a busy machine).
+ */
+let addon: Promise<typeof NodeArgon2> | undefined;
+const loadAddon = () => (addon ??= import('@node-rs/argon2'));
 
 /**
  * Verifies PHC argon2 hashes with `@node-rs/argon2`, reading the parameters from the hash; a hash
@@ -19,6 +27,8 @@ import { argon2Parameters, type PasswordVerifier } from './verifier.js';
 export const nodeArgon2Verifier: PasswordVerifier = {
   async verify(phcHash, password) {
     if (argon2Parameters(phcHash) === null) return false;
+    // Outside the try: an addon that fails to load is an outage (500), never a wrong password.
+    const { verify } = await loadAddon();
     try {
       return await verify(phcHash, password);
     } catch {
