@@ -400,22 +400,19 @@ async function main(): Promise<void> {
     const result = h('div', { 'data-result': '', 'aria-live': 'polite' });
     const section = h('section', { id: `fn-${tag.name}`, 'data-function': tag.name, 'aria-labelledby': titleId }, h('h2', { id: titleId }, tag.name), h('p', {}, tag.description));
     contents.append(h('li', {}, h('a', { href: `#fn-${tag.name}` }, tag.name)));
-    let passkeys = false;
-    for (const [path, operations] of Object.entries(document_.paths)) {
-      for (const operation of Object.values(operations)) {
-        if (operation.tags[0] !== tag.name || notForThePage.has(operation.operationId)) continue;
+    const routes = Object.entries(document_.paths).flatMap(([path, operations]) =>
+      Object.values(operations)
+        .filter((operation) => operation.tags[0] === tag.name && !notForThePage.has(operation.operationId))
         // Vendors and issuers post forms (status callbacks, back-channel logout); the page never does.
-        if (operation.requestBody && !operation.requestBody.content['application/json']) continue;
-        if (passkeyPairs.test(operation.operationId)) {
-          passkeys = true;
-          continue;
-        }
-        const form = routeForm(path, operation, result);
-        if (operation.operationId === 'auth0.exchange') issuerTokenButton(form, result);
-        section.append(form);
-      }
+        .filter((operation) => !operation.requestBody || operation.requestBody.content['application/json'])
+        .map((operation) => ({ path, operation })),
+    );
+    if (routes.some(({ operation }) => passkeyPairs.test(operation.operationId))) passkeyPanel(section, `/${tag.name}`, result);
+    for (const { path, operation } of routes.filter(({ operation }) => !passkeyPairs.test(operation.operationId))) {
+      const form = routeForm(path, operation, result);
+      if (operation.operationId === 'auth0.exchange') issuerTokenButton(form, result);
+      section.append(form);
     }
-    if (passkeys) passkeyPanel(section, `/${tag.name}`, result);
     section.append(h('h3', {}, 'Result'), result);
     container.append(section);
   }

@@ -9,7 +9,11 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { kitFunctions } from '../../functions/index.js';
+import { silentLogger } from '../../shared/log.js';
+import { startNodeServer } from '../../shared/runtime/node.js';
+import { helloFunction } from '../fixtures/hello/index.js';
 import { chromiumMissing, launchChromium, type Chromium } from '../helpers/chromium.js';
 import { startNpmStart, type NpmStart } from '../helpers/npm-start.js';
 
@@ -75,8 +79,9 @@ describe.skipIf(missing !== null)('the playground in chromium', () => {
     await cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
     });
-    await open();
   }, 120_000);
+  // Each test from a freshly loaded page (the session, a cookie, stays): one broken flow fails alone.
+  beforeEach(open);
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
@@ -207,5 +212,23 @@ describe.skipIf(missing !== null)('the playground in chromium', () => {
     await tab.setViewportSize({ width: 390, height: 844 });
     expect(await tab.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await tab.screenshot({ path: `${artifacts}phone.png` });
+    await tab.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('shows a function added to the registry, with no edit to the page', async () => {
+    const withHello = await startNodeServer({ env: { PORT: '0' }, functions: [...kitFunctions, helloFunction], logger: silentLogger, developmentValues: true });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`http://localhost:${new URL(withHello.url).port}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      const greet = page.locator('section[data-function="hello"] form[data-operation="hello.greet"]');
+      await greet.getByLabel('name', { exact: true }).fill('Ada');
+      await greet.getByRole('button', { name: 'Send' }).click();
+      const answer = await page.locator('section[data-function="hello"] [data-answer]').textContent({ timeout: 20_000 });
+      expect(JSON.parse(answer!)).toEqual({ greeting: expect.stringContaining('Ada') });
+      await page.close();
+    } finally {
+      await withHello.close();
+    }
   });
 });
