@@ -161,6 +161,9 @@ describe.skipIf(missing !== null)('the playground in chromium', () => {
     expect(tab.url()).toBe(`${origin}/`);
     expect(await tab.evaluate(() => history.length > 0 && location.search)).toBe('');
     await screenshot(section, 'auth0-redirect');
+    // The page as a newcomer first sees it, signed in: docs/playground.png is a copy of this one.
+    await tab.evaluate(() => window.scrollTo(0, 0));
+    await tab.screenshot({ path: `${artifacts}overview.png` });
   });
 
   it('auth0: exchanges an access token from the development issuer', async () => {
