@@ -77,7 +77,7 @@ function cached(load: () => Promise<string>): () => Promise<string> {
  *
  * @example
  * ```ts
- * servePlayground(app, { settings, logger, connectSources: [] });
+ * servePlayground(app, { settings: playgroundSettings({ endpoint: null, projectId: 'kit-local', outbox: true, captchaProvider: 'development', developmentIssuer: null }), logger });
  * ```
  */
 export function servePlayground(app: Hono<KitEnv>, { settings, logger }: { settings: PlaygroundSettings; logger: Logger }): void {
