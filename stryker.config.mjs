@@ -4,14 +4,14 @@
 // those are; add a new function's verifier here when it lands.
 //
 // Mutants switch on only inside the vitest worker, so only the `node` test project runs
-// (vitest.node.config.ts): code that runs in workerd or in a child process is not measured here.
+// (stryker.vitest.config.ts): code that runs in workerd or in a child process is not measured here.
 // Equivalent mutants are marked in the source, never here:
 // `// Stryker disable next-line <Mutator>: <one-line reason>`.
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.node.config.ts' },
+  vitest: { configFile: 'stryker.vitest.config.ts' },
   // The vitest runner always measures coverage per test; said here so nobody wonders.
   coverageAnalysis: 'perTest',
   mutate: [
@@ -56,6 +56,8 @@ export default {
   // Tests start real HTTP servers and an embedded Appwrite: give a slow machine room before a
   // mutant counts as a timeout.
   timeoutMS: 10_000,
+  // The first run, every related test once with coverage, takes 5–10 minutes on two busy cores.
+  dryRunTimeoutMinutes: 30,
   // CI re-runs only the mutants whose code or covering tests changed since the committed results.
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',

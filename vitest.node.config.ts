@@ -3,7 +3,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 /**
  * The `node` test project: every test that runs in Node, next to the Workers projects in
  * vitest.config.ts. Its own file too, because Stryker's vitest runner cannot pick a project and
- * mutants only switch on inside Node (stryker.config.mjs points at this file).
+ * mutants only switch on inside Node (stryker.vitest.config.ts builds on it).
  *
  * @example
  * ```ts
