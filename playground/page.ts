@@ -95,8 +95,8 @@ function showError(target: Element, error: unknown): void {
 }
 
 /** POSTs JSON to a kit route; its JSON answer, `null` for a 204, or a `Failure` with the kit's `type`. */
-async function call(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown> | null> {
-  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+async function call(path: string, body: unknown): Promise<Record<string, unknown> | null> {
+  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const answer = response.status === 204 ? null : ((await response.json().catch(() => ({}))) as Record<string, unknown>);
   if (!response.ok) throw new Failure(String(answer?.['type'] ?? 'unexpected_response'), String(answer?.['message'] ?? response.statusText), response.status);
   return answer;
@@ -263,7 +263,9 @@ function routeForm(path: string, operation: Operation, result: Element): HTMLFor
     busy(button, result, async () => {
       const values = Object.fromEntries([...inputs].map(([name, value]) => [name, value()]).filter(([, value]) => value !== undefined));
       if (redirect) return location.assign(`${path}?${new URLSearchParams(values as Record<string, string>)}`);
-      if (captcha) values['captchaToken'] = captcha();
+      // An unsolved captcha is left out, as a page without a widget would send nothing.
+      const captchaToken = captcha?.();
+      if (captchaToken) values['captchaToken'] = captchaToken;
       if (usesJwt) values['jwt'] = (await account.createJWT()).jwt;
       const answer = await call(path, values);
       await showAnswer(answer, result);
