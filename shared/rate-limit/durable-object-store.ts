@@ -150,10 +150,8 @@ export function createDurableObjectStore<Id>(
       return result;
     },
 
-    knownRefusal(key, rule) {
-      ({ key, rule } = checkConsumeInput(key, rule));
-      return knownRefusal(key, rule);
-    },
+    // Not validated: a lookup by name, and only names of validated keys and rules are remembered.
+    knownRefusal,
 
     async reset(key, rule) {
       ({ key, rule } = checkConsumeInput(key, rule));

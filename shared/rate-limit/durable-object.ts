@@ -53,6 +53,11 @@ export interface CounterState {
 /**
  * How long a full counter must have admitted nothing before a refusal may seal its window: far
  * longer than a login takes from its admission to its clear (argon2, an Appwrite call or two).
+ *
+ * @example
+ * ```ts
+ * await sleep(lockedAt + SEAL_AFTER_IDLE_MS - Date.now()); // the next refusal seals
+ * ```
  */
 export const SEAL_AFTER_IDLE_MS = 30_000;
 
@@ -151,23 +156,24 @@ export class RateLimitCounter {
   /** The whole decision, synchronous on purpose: nothing can run between the read and the write. */
   private consume(now: number, limit: number, current: { index: number; resetAt: number }, seal: boolean) {
     const row = this.read();
-    const admittedAt = Date.now();
+    // The object's own clock for idleness (module docs); `now` is the caller's, for windows.
+    const objectNow = Date.now();
     if (row && row.window >= current.index) {
       if (row.hits >= limit) {
-        if (!row.sealed && seal && row.admittedAt !== null && admittedAt - row.admittedAt >= SEAL_AFTER_IDLE_MS) {
+        if (!row.sealed && seal && row.admittedAt !== null && objectNow - row.admittedAt >= SEAL_AFTER_IDLE_MS) {
           this.sql.exec('UPDATE counter SET sealed = 1 WHERE id = 1');
           row.sealed = true;
         }
         return { result: { allowed: false, remaining: 0, resetAt: row.resetAt, sealed: row.sealed }, newWindow: false };
       }
-      this.sql.exec('UPDATE counter SET hits = hits + 1, admitted_at = ? WHERE id = 1', admittedAt);
+      this.sql.exec('UPDATE counter SET hits = hits + 1, admitted_at = ? WHERE id = 1', objectNow);
       return { result: { allowed: true, remaining: limit - row.hits - 1, resetAt: row.resetAt }, newWindow: false };
     }
     this.sql.exec(
       'INSERT OR REPLACE INTO counter (id, window, hits, reset_at, admitted_at, sealed) VALUES (1, ?, 1, ?, ?, 0)',
       current.index,
       current.resetAt,
-      admittedAt,
+      objectNow,
     );
     return { result: { allowed: true, remaining: limit - 1, resetAt: current.resetAt }, newWindow: true };
   }

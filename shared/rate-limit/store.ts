@@ -37,7 +37,14 @@ export interface ConsumeResult {
   resetAt: number;
 }
 
-/** Options of one `consume`. */
+/**
+ * Options of one `consume`.
+ *
+ * @example
+ * ```ts
+ * await store.consume(key, rule, { seal: true }); // the guard's enforce
+ * ```
+ */
 export interface ConsumeOptions {
   /**
    * The caller stops at a refusal (the guard's `enforce`), so the store may seal a window that keeps
