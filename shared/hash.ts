@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type * as NodeCrypto from 'node:crypto';
 
 /**
  * Node's one-shot hash, found without a static `node:` import (the Worker bundle imports none).
@@ -12,7 +11,10 @@ import type * as NodeCrypto from 'node:crypto';
  * each to the thread pool, which argon2 keeps busy, and back, ten times the CPU of hashing a few
  * dozen bytes in place.
  */
-const nodeHash = (globalThis.process?.getBuiltinModule?.('node:crypto') as typeof NodeCrypto | undefined)?.hash;
+type NodeOneShotHash = (algorithm: 'sha256', data: string, outputEncoding: 'hex') => string;
+const nodeHash = (
+  globalThis.process?.getBuiltinModule?.('node:crypto') as { hash?: NodeOneShotHash } | undefined
+)?.hash;
 
 /**
  * The SHA-256 of a UTF-8 string, as 64 lower-case hex digits.
