@@ -42,7 +42,8 @@ function sectionNames(files: readonly string[]): string[] {
 
 function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
-  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  // Three significant digits below 100, so a ratio of 0.897 never prints as a goal-meeting 0.90.
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : Math.abs(value) >= 1 ? 2 : 3;
   return value.toFixed(digits);
 }
 
