@@ -6,8 +6,9 @@
 //
 //   npm run mutate:changed                        # modules changed since the recorded run
 //   MUTATE_BASE=origin/main npm run mutate:changed  # modules changed since another commit
+//   npm run mutate:changed -- --record            # and write their new results into the record
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, globSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, globSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import config from '../stryker.config.mjs';
 
 const git = (...args) => {
@@ -46,4 +47,13 @@ const scratch = 'reports/stryker-incremental.changed.json';
 mkdirSync('reports', { recursive: true });
 if (existsSync(config.incrementalFile)) copyFileSync(config.incrementalFile, scratch);
 const stryker = spawnSync('npx', ['stryker', 'run', '--mutate', changed.join(','), '--incrementalFile', scratch], { stdio: 'inherit' });
+if (process.argv.includes('--record') && stryker.status === 0) {
+  // The run's report holds only the modules it mutated: lay them over the record's others.
+  const read = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { files: {}, testFiles: {} });
+  const record = read(config.incrementalFile);
+  const run = read(scratch);
+  const merged = { ...run, files: { ...record.files, ...run.files }, testFiles: { ...record.testFiles, ...run.testFiles } };
+  writeFileSync(config.incrementalFile, JSON.stringify(merged));
+  console.log(`mutation: recorded ${Object.keys(run.files).length} modules in ${config.incrementalFile}`);
+}
 process.exit(stryker.status ?? 1);
