@@ -129,7 +129,8 @@ export function toErrorResponse(error: unknown, c: Context, logger: Logger): Res
 
 const jsonMediaType = /^application\/(?:[\w.-]+\+)?json$/i;
 
-const mediaTypeOf = (c: Context) => (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? '';
+// split always answers at least one part: the text before any `;`.
+const mediaTypeOf = (c: Context) => (c.req.header('content-type') ?? '').split(';')[0]!.trim();
 
 /**
  * Checks parsed input against a schema, after refusing text that is not well-formed UTF-16 anywhere
