@@ -1,0 +1,36 @@
+/**
+ * What both argon2 verifiers (`node-argon2.ts` for Node and Appwrite, `wasm-argon2.ts` for Workers)
+ * answer for a hash they must not trust: false, whatever the password, and never a throw.
+ */
+import { hash as nodeHash } from '@node-rs/argon2';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { nodeArgon2Verifier } from '../shared/passwords/node-argon2.js';
+import type { PasswordVerifier } from '../shared/passwords/verifier.js';
+import { createWasmArgon2Verifier } from '../shared/passwords/wasm-argon2.js';
+
+const argon2Wasm = new WebAssembly.Module(readFileSync(new URL('../node_modules/@phi-ag/argon2/dist/argon2.wasm', import.meta.url)));
+const verifiers: Array<[string, PasswordVerifier]> = [
+  ['node', nodeArgon2Verifier],
+  ['wasm', createWasmArgon2Verifier(argon2Wasm)],
+];
+const password = 'correct horse battery staple';
+
+describe.each(verifiers)('%s argon2 verifier', (_name, verifier) => {
+  it('refuses a hash whose costs are past the ceilings, even with its right password', async () => {
+    const phc = await nodeHash(password, { memoryCost: 2048, timeCost: 2, parallelism: 1 });
+    expect(await verifier.verify(phc, password)).toBe(true);
+    // The same hash claiming t=17: the ceiling refuses it before any argon2 work.
+    expect(await verifier.verify(phc.replace(',t=2,', ',t=17,'), password)).toBe(false);
+  });
+
+  it('answers false for a hash argon2 itself refuses (a salt under 8 bytes), never true', async () => {
+    await expect(verifier.verify('$argon2id$v=19$m=2048,t=1,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA', password)).resolves.toBe(false);
+  });
+
+  it('answers false for a refused hash whose stored key is all zeros, what an unwritten output holds', async () => {
+    const zeros = 'A'.repeat(43);
+    // m=8 < 8p with p=3: libargon2 refuses before it writes any output.
+    await expect(verifier.verify(`$argon2id$v=19$m=8,t=1,p=3$Z3dETTZKd3hWS2I2Sm9reQ$${zeros}`, password)).resolves.toBe(false);
+  });
+});
