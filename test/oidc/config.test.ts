@@ -114,4 +114,18 @@ describe('AUTH0_* variables', () => {
   it('needs no Appwrite scope', () => {
     expect(oidcPort.appwriteScopes).toEqual([]);
   });
+
+  it('accepts a secret of exactly 32 bytes, and AUTH0_ALGORITHMS=HS256 spelled out next to it', () => {
+    const exact = 'x'.repeat(32);
+    expect(resolve({ ...base, AUTH0_PRESET: 'custom', AUTH0_HS256_SECRET: exact }).keys.kind).toBe('secret');
+    expect(resolve({ ...base, AUTH0_PRESET: 'custom', AUTH0_HS256_SECRET: exact, AUTH0_ALGORITHMS: 'HS256' }).algorithms).toEqual(['HS256']);
+  });
+
+  it.each([
+    ['no algorithm at all', ' , ', 'AUTH0_ALGORITHMS: must list at least one algorithm'],
+    ['an unknown algorithm', 'RS256,XS512', 'AUTH0_ALGORITHMS: '],
+    ['none', 'RS256,none', 'AUTH0_ALGORITHMS: must not list none'],
+  ])('refuses AUTH0_ALGORITHMS with %s, saying why', (_what, algorithms, message) => {
+    expect(problems({ ...base, AUTH0_ALGORITHMS: algorithms }).join('; ')).toContain(message);
+  });
 });
