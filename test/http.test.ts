@@ -5,7 +5,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createFunctionApp, formBody, jsonBody, type FunctionAppOptions } from '../shared/http.js';
 import { silentLogger } from '../shared/log.js';
@@ -32,12 +32,14 @@ async function start(options: Omit<FunctionAppOptions, 'logger'> = {}): Promise<
 let url: string;
 let small: string;
 let unlimited: string;
-beforeAll(async () => {
+// Built for each test, not once per file: what createFunctionApp sets up then counts as run by the
+// test (mutation testing attributes a beforeAll's work to no test at all).
+beforeEach(async () => {
   url = await start();
   small = await start({ maxBodyBytes: 20, corsOrigins: null });
   unlimited = await start({ maxBodyBytes: null });
 });
-afterAll(() => Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))));
+afterEach(() => Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve())))));
 
 const post = (base: string, body: string, contentType: string | null = 'application/json') =>
   fetch(`${base}/echo`, { method: 'POST', body, headers: contentType === null ? {} : { 'content-type': contentType } });
