@@ -3,7 +3,7 @@
  * their defaults, values are trimmed, and a bad variable is refused with a message that names it and
  * the rule it broke, never its value.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { appwriteConnectionSchema, ConfigError, envBool, envInt, parseConfig, type EnvSource } from '../shared/config.js';
 
@@ -53,11 +53,15 @@ describe('parseConfig', () => {
 });
 
 describe('envInt', () => {
-  const schema = z.object({ TTL: envInt({ min: 60, max: 3600, default: 600 }) });
+  // Built inside each test, so mutation testing sees envInt run by the test that checks it.
+  let schema: z.ZodType;
+  beforeEach(() => {
+    schema = z.object({ TTL: envInt({ min: 60, max: 3600, default: 600 }) });
+  });
 
   it('accepts whole numbers from min to max inclusive, and nothing past them', () => {
-    expect(parseConfig(schema, { TTL: '60' }).TTL).toBe(60);
-    expect(parseConfig(schema, { TTL: '3600' }).TTL).toBe(3600);
+    expect(parseConfig(schema, { TTL: '60' })).toEqual({ TTL: 60 });
+    expect(parseConfig(schema, { TTL: '3600' })).toEqual({ TTL: 3600 });
     expect(problemsOf(schema, { TTL: '59' })).toEqual(['TTL: must be at least 60']);
     expect(problemsOf(schema, { TTL: '3601' })).toEqual(['TTL: must be at most 3600']);
   });
