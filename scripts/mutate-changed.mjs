@@ -37,8 +37,21 @@ const changed = base
   ? git('diff', '--name-only', base, '--').split('\n').filter((file) => listed.has(file))
   : [...listed];
 
+/** The recorded score of each module: detected mutants (killed, timed out) of those that count. */
+function printRecordedScores() {
+  if (!existsSync(config.incrementalFile)) return;
+  const { files } = JSON.parse(readFileSync(config.incrementalFile, 'utf8'));
+  for (const [file, { mutants }] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+    const count = (...statuses) => mutants.filter((mutant) => statuses.includes(mutant.status)).length;
+    const valid = count('Killed', 'Timeout', 'Survived', 'NoCoverage');
+    const score = valid === 0 ? 'n/a' : `${((100 * count('Killed', 'Timeout')) / valid).toFixed(2)} %`;
+    console.log(`  ${score.padStart(8)}  ${file} (${valid} mutants, ${count('Survived')} survived, ${count('NoCoverage')} uncovered)`);
+  }
+}
+
 if (changed.length === 0) {
-  console.log(`mutation: none of the ${listed.size} listed modules changed since ${base.slice(0, 12)}; nothing to run`);
+  console.log(`mutation: none of the ${listed.size} listed modules changed since ${base.slice(0, 12)}; nothing to run. Recorded scores:`);
+  printRecordedScores();
   process.exit(0);
 }
 console.log(`mutation: ${changed.length} of ${listed.size} listed modules changed since ${base ? base.slice(0, 12) : 'no recorded run'}: ${changed.join(', ')}`);
