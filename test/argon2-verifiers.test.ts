@@ -34,3 +34,35 @@ describe.each(verifiers)('%s argon2 verifier', (_name, verifier) => {
     await expect(verifier.verify(`$argon2id$v=19$m=8,t=1,p=3$Z3dETTZKd3hWS2I2Sm9reQ$${zeros}`, password)).resolves.toBe(false);
   });
 });
+
+/**
+ * A stand-in for libargon2 whose argon2_hash traps (WebAssembly `unreachable`), as an out-of-memory
+ * mid-hash does: memory, _initialize, malloc (always address 1024), free, and argon2_hash.
+ */
+function trappingArgon2(): WebAssembly.Module {
+  const bytes = (text: string) => [...new TextEncoder().encode(text)];
+  const vector = (items: number[][]) => [items.length, ...items.flat()];
+  const section = (id: number, content: number[]) => [id, content.length, ...content];
+  const i32 = 0x7f;
+  const exported = (name: string, kind: number, index: number) => [name.length, ...bytes(name), kind, index];
+  const body = (...code: number[]) => [code.length + 1, 0, ...code];
+  return new WebAssembly.Module(
+    new Uint8Array([
+      ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+      ...section(1, vector([[0x60, 0, 0], [0x60, 1, i32, 1, i32], [0x60, 1, i32, 0], [0x60, 13, ...Array<number>(13).fill(i32), 1, i32]])),
+      ...section(3, vector([[0], [1], [2], [3]])),
+      ...section(5, vector([[0x00, 1]])),
+      ...section(7, vector([exported('memory', 2, 0), exported('_initialize', 0, 0), exported('malloc', 0, 1), exported('free', 0, 2), exported('argon2_hash', 0, 3)])),
+      ...section(10, vector([body(0x0b), body(0x41, 0x80, 0x08, 0x0b), body(0x0b), body(0x00, 0x0b)])),
+    ]),
+  );
+}
+
+describe('wasm argon2 verifier when argon2 traps', () => {
+  it('answers false, never true, and keeps answering', async () => {
+    const verifier = createWasmArgon2Verifier(trappingArgon2());
+    const phc = await nodeHash(password, { memoryCost: 2048, timeCost: 2, parallelism: 1 });
+    await expect(verifier.verify(phc, password)).resolves.toBe(false);
+    await expect(verifier.verify(phc, password)).resolves.toBe(false);
+  });
+});
