@@ -64,7 +64,8 @@ const passkeyPairs = /^passkey\.(signUp|signIn|add)(Options|Verify)$/;
  * `error`. Read, then taken out of the address bar and history before anything else runs.
  */
 const returned = new URLSearchParams(location.search);
-if (returned.has('via')) history.replaceState(null, '', location.pathname);
+// Any query string goes: a secret must not stay in the address bar or history, whatever brought it.
+if (location.search) history.replaceState(null, '', location.pathname);
 
 const settings = (await (await fetch('/_dev/playground/config.json')).json()) as Settings;
 const account = new Account(new Client().setEndpoint(settings.endpoint ?? `${location.origin}/v1`).setProject(settings.projectId));

@@ -166,6 +166,12 @@ describe.skipIf(missing !== null)('the playground in chromium', () => {
     await tab.screenshot({ path: `${artifacts}overview.png` });
   });
 
+  it('takes any query string out of the address bar, even one the redirect flow did not write', async () => {
+    await tab.goto(`${origin}/?userId=someone&secret=${'ab'.repeat(32)}`);
+    await tab.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    expect(tab.url()).toBe(`${origin}/`);
+  });
+
   it('auth0: exchanges an access token from the development issuer', async () => {
     const exchange = form('auth0.exchange');
     await exchange.getByLabel('Issuer user name').fill('babbage');
