@@ -8,7 +8,7 @@
 //   MUTATE_BASE=origin/main npm run mutate:changed  # modules changed since another commit
 //   npm run mutate:changed -- --record            # and write their new results into the record
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, globSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, globSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import config from '../stryker.config.mjs';
 
 const git = (...args) => {
@@ -55,10 +55,16 @@ if (changed.length === 0) {
   process.exit(0);
 }
 console.log(`mutation: ${changed.length} of ${listed.size} listed modules changed since ${base ? base.slice(0, 12) : 'no recorded run'}: ${changed.join(', ')}`);
-// A copy, so a run over a few modules never overwrites the recorded results of all of them.
+// A copy holding only the changed modules' recorded results: a run over a few modules never
+// overwrites the record of all of them, and its score (which the break threshold judges) is
+// theirs alone, not the record's whole.
 const scratch = 'reports/stryker-incremental.changed.json';
 mkdirSync('reports', { recursive: true });
-if (existsSync(config.incrementalFile)) copyFileSync(config.incrementalFile, scratch);
+if (existsSync(config.incrementalFile)) {
+  const record = JSON.parse(readFileSync(config.incrementalFile, 'utf8'));
+  const files = Object.fromEntries(Object.entries(record.files).filter(([file]) => changed.includes(file)));
+  writeFileSync(scratch, JSON.stringify({ ...record, files }));
+}
 const stryker = spawnSync('npx', ['stryker', 'run', '--mutate', changed.join(','), '--incrementalFile', scratch], { stdio: 'inherit' });
 if (process.argv.includes('--record') && stryker.status === 0) {
   // The run's report holds only the modules it mutated: lay them over the record's others.
