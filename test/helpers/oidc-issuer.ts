@@ -31,9 +31,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { base64url, type JWK } from 'jose';
+import { base64url } from 'jose';
 import type { Clock } from '../../shared/clock.js';
-import { createDevelopmentIssuer, type Claims, type DevelopmentIssuer, type IssuerKeyAlgorithm, type SignOptions } from '../../shared/dev-oidc/issuer.js';
+import { createDevelopmentIssuer, type Claims, type DevelopmentIssuer, type IssuerKeyAlgorithm } from '../../shared/dev-oidc/issuer.js';
 
 export type { Claims, IssuerKeyAlgorithm, SignOptions } from '../../shared/dev-oidc/issuer.js';
 
@@ -55,41 +55,20 @@ export interface OidcIssuerOptions {
   audience?: string;
 }
 
-/** The running issuer. */
-export interface OidcIssuer {
+/**
+ * The running issuer: the development issuer's keys, claims and signing (its `fetch` is served on
+ * this issuer's own port), plus what the tests observe and break.
+ */
+export interface OidcIssuer extends Omit<DevelopmentIssuer, 'fetch'> {
   /** The issuer, as tokens carry it in `iss`: `http://127.0.0.1:PORT/`. */
   readonly url: string;
   readonly jwksUrl: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly audience: string;
-  /** The kid `sign` uses by default: the newest key. */
-  readonly currentKid: string;
   /** How many times the JWKS was fetched (both paths). */
   readonly jwksFetches: number;
   /** How many times the discovery document was fetched. */
   readonly discoveryFetches: number;
   /** Variables for the auth0 preset pointed at this issuer; `overrides` win (`undefined` removes one). */
   env(overrides?: Record<string, string | undefined>): Record<string, string>;
-  /**
-   * Makes a key and publishes it; `sign` uses it from now on unless `current: false` (a key published
-   * ahead of a rotation). Returns its kid.
-   */
-  addKey(algorithm?: IssuerKeyAlgorithm, options?: { kid?: string; current?: boolean }): Promise<string>;
-  /** Unpublishes a key (it can still sign, as a stolen or retired key would). */
-  removeKey(kid: string): void;
-  /** The public JWK of a key (default: the newest). */
-  publicJwk(kid?: string): JWK;
-  /** Valid access-token claims at the clock's now; overrides win (`undefined` removes a claim). */
-  accessClaims(overrides?: Claims): Claims;
-  /** Valid ID-token claims. */
-  idClaims(overrides?: Claims): Claims;
-  /** Valid back-channel logout-token claims. */
-  logoutClaims(overrides?: Claims): Claims;
-  /** Signs exactly these claims (nothing added) as a compact JWS. */
-  sign(claims: Claims, options?: SignOptions): Promise<string>;
-  /** Claims added to the tokens the token endpoint issues for a username (roles, email, ...). */
-  setUserClaims(username: string, claims: Claims): void;
   /** Makes the JWKS endpoint fail (`null` repairs it); it still counts the fetches. */
   failJwks(failure: EndpointFailure | null): void;
   /** Makes the discovery endpoint fail (`null` repairs it). */
