@@ -9,7 +9,7 @@
  * @module
  */
 import * as z from 'zod';
-import { systemClock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { appwriteConnectionSchema, ConfigError, envInt, parseConfig, type AppwriteConnection, type EnvSource } from '../config.js';
 import { errorResponse, KitError, type ErrorBody } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
@@ -57,6 +57,8 @@ export const appwriteRuntimeSchema = z.object({
 export interface AppwriteEntryOptions {
   /** Where variables come from, read on every execution. Default `process.env`. */
   env?: EnvSource;
+  /** The time the function's windows and expiries are read from. Default: the wall clock. */
+  clock?: Clock;
 }
 
 /**
@@ -74,6 +76,7 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
   // open-runtimes keeps the module loaded between executions: what one saw of the counters' rows
   // tells the next which call to try first (a hint only; see row-sightings.ts).
   const sightings = createRowSightings();
+  const clock = options.clock ?? systemClock;
   return async (context) => {
     const logger = createLogger(
       (line) => context.log(line),
@@ -84,7 +87,7 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
       const apiKey = headerValue(context.req.headers['x-appwrite-key']) ?? env['APPWRITE_API_KEY'];
       const settings = parseConfig(appwriteRuntimeSchema, { ...env, APPWRITE_API_KEY: apiKey });
       if (headerValue(context.req.headers['x-appwrite-trigger']) === 'schedule') {
-        return await purgeExpiredRows(connectionOf(settings), logger, context.res);
+        return await purgeExpiredRows(connectionOf(settings), { logger, clock }, context.res);
       }
       // Aborted when the budget runs out: the services (built per execution) and the request carry it.
       const deadline = new AbortController();
@@ -93,12 +96,12 @@ export function createAppwriteEntry(fn: KitFunction, options: AppwriteEntryOptio
         kind: 'appwrite',
         env,
         logger,
-        clock: systemClock,
+        clock,
         signal,
         appwrite: () => connectionOf(settings),
         // Executions run on many instances: counters and records live in Appwrite tables all of them share.
-        rateLimitStore: () => createAppwriteStore(connectionOf(settings), { logger, signal, sightings }),
-        onceStore: () => createAppwriteOnceStore(connectionOf(settings), { logger, signal }),
+        rateLimitStore: () => createAppwriteStore(connectionOf(settings), { logger, signal, sightings, clock }),
+        onceStore: () => createAppwriteOnceStore(connectionOf(settings), { logger, signal, clock }),
       });
       const app = buildFunctionApp(fn, env, runtime);
       const clientIp = headerValue(context.req.headers['x-appwrite-client-ip']) ?? null;
@@ -162,12 +165,16 @@ async function withDeadline(response: Promise<Response>, ms: number, deadline: A
  * expiry, so the tables stay small.
  * Harmless if triggered otherwise: it only removes counters that no longer count.
  */
-async function purgeExpiredRows(connection: AppwriteConnection, logger: Logger, res: OpenRuntimesResponse): Promise<OpenRuntimesOutput> {
-  const purged = await createAppwriteStore(connection, { logger }).purgeExpired();
+async function purgeExpiredRows(
+  connection: AppwriteConnection,
+  { logger, clock }: { logger: Logger; clock: Clock },
+  res: OpenRuntimesResponse,
+): Promise<OpenRuntimesOutput> {
+  const purged = await createAppwriteStore(connection, { logger, clock }).purgeExpired();
   logger.info('rate_limit_rows_purged', { purged });
   // Replay records too; a failure here must not hide the counters' purge, and the next hour retries.
   try {
-    logger.info('once_rows_purged', { purged: await createAppwriteOnceStore(connection, { logger }).purgeExpired() });
+    logger.info('once_rows_purged', { purged: await createAppwriteOnceStore(connection, { logger, clock }).purgeExpired() });
   } catch {
     logger.warn('once_rows_not_purged', {});
   }
