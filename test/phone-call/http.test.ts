@@ -207,8 +207,11 @@ describe('POST /phone-call/start', () => {
 });
 
 describe('limits', () => {
-  /** Every limit but one roomy; the named one allows one call, whatever else differs. */
-  const only = (name: string) => start({ ...roomy, [name]: '1/600' });
+  /**
+   * Every limit but one roomy; the named one allows one call, whatever else differs. The server runs
+   * on the wall clock: day-long windows keep a test's counts from starting afresh halfway through.
+   */
+  const only = (name: string) => start({ ...roomy, [name]: '1/86400' });
 
   it.each([
     ['PHONE_CALL_LIMIT_IP', (n: number) => ({ phone: freshPhone(), ip: '192.0.2.1', n })],
@@ -230,7 +233,7 @@ describe('limits', () => {
   });
 
   it('holds exact bounds under concurrency: 2 calls per number of 6 at once, other countries untouched by the US count', async () => {
-    const target = await start({ ...roomy, PHONE_CALL_LIMIT_NUMBER: '2/600', PHONE_CALL_LIMIT_COUNTRY: '4/600' });
+    const target = await start({ ...roomy, PHONE_CALL_LIMIT_NUMBER: '2/86400', PHONE_CALL_LIMIT_COUNTRY: '4/86400' });
     const phone = freshPhone();
     const answers = await Promise.all(Array.from({ length: 6 }, () => call(target, phone)));
     expect(answers.filter((answer) => answer.status === 202)).toHaveLength(2);
