@@ -29,11 +29,12 @@
  *
  * @module
  */
+import type { z } from 'zod';
 import { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { counterResetResponseSchema, counterResponseSchema } from './durable-object.js';
+import { counterResetResponseSchema, counterResponseSchema, type counterRequestSchema } from './durable-object.js';
 import {
   checkConsumeInput,
   counterName,
@@ -90,47 +91,58 @@ export function createDurableObjectStore<Id>(
 ): RateLimitStore {
   const clock = options.clock ?? systemClock;
 
-  async function call(name: string, body: object, operation: string): Promise<unknown> {
+  /**
+   * Sends one request to a counter's object and reads its answer with `schema`. Anything but a
+   * readable 2xx answer fails closed, logged with the operation and why.
+   */
+  async function ask<Schema extends z.ZodType>(name: string, request: z.input<typeof counterRequestSchema>, schema: Schema): Promise<z.output<Schema>> {
+    const failed = { store: 'durable_object', operation: request.op };
+    let answer: unknown;
     try {
       const stub = namespace.get(namespace.idFromName(name));
       const response = await stub.fetch('http://rate-limit-counter/', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+        body: JSON.stringify(request),
       });
       if (!response.ok) {
-        options.logger?.error('rate_limiter_call_failed', { store: 'durable_object', operation, status: response.status });
+        options.logger?.error('rate_limiter_call_failed', { ...failed, status: response.status });
         throw rateLimiterUnavailable();
       }
-      return await response.json();
+      answer = await response.json();
     } catch (error) {
       if (error instanceof KitError) throw error;
-      options.logger?.error('rate_limiter_call_failed', { store: 'durable_object', operation, reason: 'unreachable' });
+      options.logger?.error('rate_limiter_call_failed', { ...failed, reason: 'unreachable' });
       throw rateLimiterUnavailable();
     }
+    const parsed = schema.safeParse(answer);
+    if (parsed.success) return parsed.data;
+    options.logger?.error('rate_limiter_call_failed', { ...failed, reason: 'bad_response' });
+    throw rateLimiterUnavailable();
   }
 
   const maxRemembered = options.maxRememberedRefusals ?? 10_000;
   // Counter name -> end of its sealed window, on this store's clock. Insertion order is age order.
+  // A window that has ended answers nothing any more; it stays until its room is needed.
   const sealedUntil = new Map<string, number>();
 
   function remember(name: string, resetAt: number): void {
+    // Stryker disable next-line ConditionalExpression: sweeping ended windows before the map is full only frees memory sooner; no answer changes
     if (sealedUntil.size >= maxRemembered) {
       const now = clock.now();
       for (const [known, until] of sealedUntil) if (until <= now) sealedUntil.delete(known);
-      const oldest = sealedUntil.keys().next();
-      if (sealedUntil.size >= maxRemembered && !oldest.done) sealedUntil.delete(oldest.value);
+      for (const oldest of sealedUntil.keys()) {
+        if (sealedUntil.size < maxRemembered) break;
+        sealedUntil.delete(oldest);
+      }
     }
     sealedUntil.set(name, resetAt);
   }
 
   function knownRefusal(key: string, rule: RateLimitRule): ConsumeResult | null {
-    const name = counterName(key, rule);
-    const until = sealedUntil.get(name);
-    if (until === undefined) return null;
-    if (clock.now() < until) return { allowed: false, remaining: 0, resetAt: until };
-    sealedUntil.delete(name);
-    return null;
+    // A counter not remembered reads as sealed until the epoch: long over.
+    const until = sealedUntil.get(counterName(key, rule)) ?? 0;
+    return clock.now() < until ? { allowed: false, remaining: 0, resetAt: until } : null;
   }
 
   return {
@@ -139,13 +151,8 @@ export function createDurableObjectStore<Id>(
       const known = knownRefusal(key, rule);
       if (known) return known;
       const name = counterName(key, rule);
-      const answer = await call(name, { op: 'consume', now: clock.now(), rule, seal: consumeOptions.seal === true }, 'consume');
-      const parsed = counterResponseSchema.safeParse(answer);
-      if (!parsed.success) {
-        options.logger?.error('rate_limiter_call_failed', { store: 'durable_object', operation: 'consume', reason: 'bad_response' });
-        throw rateLimiterUnavailable();
-      }
-      const { sealed, ...result } = parsed.data;
+      const request = { op: 'consume', now: clock.now(), rule, seal: consumeOptions.seal === true } as const;
+      const { sealed, ...result } = await ask(name, request, counterResponseSchema);
       if (sealed && !result.allowed) remember(name, result.resetAt);
       return result;
     },
@@ -155,9 +162,9 @@ export function createDurableObjectStore<Id>(
 
     async reset(key, rule) {
       ({ key, rule } = checkConsumeInput(key, rule));
-      const answer = counterResetResponseSchema.safeParse(await call(counterName(key, rule), { op: 'reset', now: clock.now() }, 'reset'));
+      const answer = await ask(counterName(key, rule), { op: 'reset', now: clock.now() }, counterResetResponseSchema);
       // A sealed window stays as it is (durable-object.ts): a success that came too late to clear it.
-      if (answer.success && !answer.data.reset) options.logger?.warn('rate_limit_clear_too_late', { store: 'durable_object' });
+      if (!answer.reset) options.logger?.warn('rate_limit_clear_too_late', { store: 'durable_object' });
     },
   };
 }
