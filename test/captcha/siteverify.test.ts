@@ -24,8 +24,9 @@ beforeEach(() => {
 });
 
 const client = { clientIp: '203.0.113.7' };
-const invalid = { type: 'captcha_invalid', status: 403 };
-const unavailable = { type: 'captcha_unavailable', status: 503 };
+// One message for every reason, so a client learns nothing about which check failed.
+const invalid = { type: 'captcha_invalid', status: 403, message: 'The captcha was not solved, or its proof is invalid, spent or too old. Solve it again.' };
+const unavailable = { type: 'captcha_unavailable', status: 503, message: 'The captcha check is unavailable. Try again later.' };
 
 /** A verifier for `provider` pointed at the fake, with its log lines. */
 function captchaFor(provider: FakeCaptchaProvider, env: Record<string, string> = {}): { captcha: CaptchaVerifier; lines: string[] } {
@@ -72,12 +73,21 @@ describe.each(vendors)('$provider', ({ provider, spentCode, hasAction, retries }
     [['internal-error'], unavailable],
     [['sitekey-secret-mismatch'], unavailable],
     [['a-code-nobody-documented'], unavailable],
+    [['invalid-input-response', 'timeout-or-duplicate'], invalid],
     [['invalid-input-response', 'invalid-input-secret'], unavailable],
   ])('maps the vendor codes %j to %o', async (codes, expected) => {
     const { captcha, lines } = captchaFor(provider);
     vendor.script({ kind: 'error', codes });
     await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(expected);
-    expect(lines.join('\n')).toContain(`codes="${codes.join(',')}"`);
+    const line = expected === invalid ? `captcha_refused provider="${provider}" reason="vendor_refused"` : `captcha_unavailable provider="${provider}" reason="vendor_error"`;
+    expect(lines).toEqual([`${line} codes="${codes.join(',')}"`]);
+  });
+
+  it('refuses a failure answer that carries no error-codes field at all: nothing points at the setup', async () => {
+    const { captcha, lines } = captchaFor(provider);
+    vendor.script({ kind: 'answer', body: { success: false } });
+    await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(invalid);
+    expect(lines).toEqual([`captcha_refused provider="${provider}" reason="vendor_refused" codes=""`]);
   });
 
   it('refuses a token the vendor says expired', async () => {
@@ -113,12 +123,25 @@ describe.each(vendors)('$provider', ({ provider, spentCode, hasAction, retries }
     await expect(captcha.verify(vendor.solve(provider, { hostname: 'Login.Example.com' }), client)).resolves.toBeUndefined();
   });
 
+  it('refuses an answer without a hostname when CAPTCHA_HOSTNAMES is set, and takes it when not (Android reCAPTCHA names an app)', async () => {
+    const answer = () => ({ success: true, challenge_ts: new Date(clock.now()).toISOString(), apk_package_name: 'com.example.app', action: 'homepage', score: 0.9 });
+    const { captcha, lines } = captchaFor(provider, { CAPTCHA_HOSTNAMES: 'app.example.com' });
+    vendor.script({ kind: 'answer', body: answer() });
+    await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(invalid);
+    expect(lines).toEqual([`captcha_refused provider="${provider}" reason="wrong_hostname" hostname=null`]);
+    vendor.script({ kind: 'answer', body: answer() });
+    await expect(captchaFor(provider).captcha.verify(vendor.solve(provider), client)).resolves.toBeUndefined();
+  });
+
   it(hasAction ? 'refuses a token solved for another action; the route’s action wins over CAPTCHA_ACTION' : 'has no action to check', async () => {
-    const { captcha } = captchaFor(provider, { CAPTCHA_ACTION: 'login' });
+    const { captcha, lines } = captchaFor(provider, { CAPTCHA_ACTION: 'login' });
     const signupToken = () => vendor.solve(provider, { action: 'signup' });
     if (!hasAction) return void (await expect(captcha.verify(signupToken(), { ...client, action: 'login' })).resolves.toBeUndefined());
     await expect(captcha.verify(signupToken(), client)).rejects.toMatchObject(invalid);
+    expect(lines).toEqual([`captcha_refused provider="${provider}" reason="wrong_action" action="signup" expected="login"`]);
+    vendor.script({ kind: 'answer', body: { success: true, challenge_ts: new Date(clock.now()).toISOString(), hostname: 'app.example.com', score: 0.9 } });
     await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(invalid); // no action at all
+    expect(lines[1]).toBe(`captcha_refused provider="${provider}" reason="wrong_action" action=null expected="login"`);
     await expect(captcha.verify(vendor.solve(provider, { action: 'login' }), client)).resolves.toBeUndefined();
     await expect(captcha.verify(signupToken(), { ...client, action: 'signup' })).resolves.toBeUndefined();
     await expect(captcha.verify(vendor.solve(provider, { action: 'login' }), { ...client, action: 'signup' })).rejects.toMatchObject(invalid);
@@ -129,16 +152,18 @@ describe.each(vendors)('$provider', ({ provider, spentCode, hasAction, retries }
     const token = vendor.solve(provider);
     clock.advance(61_000);
     await expect(captcha.verify(token, client)).rejects.toMatchObject(invalid);
-    expect(lines.join('\n')).toContain('reason="too_old"');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^captcha_refused provider="${provider}" reason="too_old" challengeTs="2026-01-15T12:00:00(\\.000)?Z"$`));
     const fresh = vendor.solve(provider);
     clock.advance(59_000);
     await expect(captcha.verify(fresh, client)).resolves.toBeUndefined();
   });
 
   it('refuses a challenge_ts in the future beyond the clock skew', async () => {
-    const { captcha } = captchaFor(provider);
+    const { captcha, lines } = captchaFor(provider);
     const future = new Date(clock.now() + 5 * 60_000).toISOString();
     await expect(captcha.verify(vendor.solve(provider, { challengeTs: future }), client)).rejects.toMatchObject(invalid);
+    expect(lines).toEqual([`captcha_refused provider="${provider}" reason="challenge_in_future" challengeTs="${future}"`]);
     const slightlyAhead = new Date(clock.now() + 30_000).toISOString();
     await expect(captcha.verify(vendor.solve(provider, { challengeTs: slightlyAhead }), client)).resolves.toBeUndefined();
   });
@@ -158,7 +183,58 @@ describe.each(vendors)('$provider', ({ provider, spentCode, hasAction, retries }
     await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(unavailable);
     // The outbound default (OUTBOUND_TIMEOUT_MS, 5 s) would end it too, later: the captcha deadline must.
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(lines.join('\n')).toContain('reason="timeout"');
+    expect(lines).toEqual([`captcha_unavailable provider="${provider}" reason="timeout" timeoutMs=300`]);
+  });
+
+  it('fails closed as a timeout when the outbound deadline (OUTBOUND_TIMEOUT_MS) ends the call before the captcha deadline', async () => {
+    const { captcha, lines } = captchaFor(provider, { OUTBOUND_TIMEOUT_MS: '200', CAPTCHA_TIMEOUT_MS: '20000' });
+    vendor.script({ kind: 'hang' }, { kind: 'hang' });
+    await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(unavailable);
+    expect(vendor.requests).toHaveLength(1);
+    expect(lines.join('\n')).toContain(`captcha_unavailable provider="${provider}" reason="timeout"`);
+  });
+
+  it('fails closed within CAPTCHA_TIMEOUT_MS when the answer\'s body never comes', async () => {
+    const { captcha, lines } = captchaFor(provider, { CAPTCHA_TIMEOUT_MS: '300' });
+    vendor.script({ kind: 'stall' });
+    await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(unavailable);
+    expect(lines).toEqual([`captcha_unavailable provider="${provider}" reason="timeout" status=200`]);
+  });
+
+  it('fails closed when the connection breaks off in the middle of the answer', async () => {
+    const { captcha, lines } = captchaFor(provider);
+    vendor.script({ kind: 'truncated' });
+    await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(unavailable);
+    expect(lines).toEqual([`captcha_unavailable provider="${provider}" reason="unreachable" status=200`]);
+  });
+
+  it.each([204, 429])('fails closed on HTTP %i without retrying: only a 5xx may be retried', async (status) => {
+    const { captcha, lines } = captchaFor(provider);
+    vendor.script({ kind: 'status', status });
+    await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(unavailable);
+    expect(vendor.requests).toHaveLength(1);
+    expect(lines).toEqual([`captcha_unavailable provider="${provider}" reason="vendor_status" status=${status}`]);
+  });
+
+  it('fails closed on an answer over 64 KiB, and reads one of exactly 64 KiB', async () => {
+    const { captcha, lines } = captchaFor(provider);
+    /** A successful answer padded (with a field the kit ignores) to `chars` characters of JSON. */
+    const answerOf = (chars: number) => {
+      const body = { success: true, challenge_ts: new Date(clock.now()).toISOString(), hostname: 'app.example.com', action: 'homepage', score: 0.9, cdata: '' };
+      return { ...body, cdata: 'x'.repeat(chars - JSON.stringify(body).length) };
+    };
+    expect(JSON.stringify(answerOf(64 * 1024))).toHaveLength(64 * 1024);
+    vendor.script({ kind: 'answer', body: answerOf(64 * 1024) }, { kind: 'answer', body: answerOf(64 * 1024 + 1) });
+    await expect(captcha.verify(vendor.solve(provider), client)).resolves.toBeUndefined();
+    await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(unavailable);
+    expect(lines).toEqual([`captcha_unavailable provider="${provider}" reason="malformed_answer" chars=${64 * 1024 + 1}`]);
+  });
+
+  it('fails closed on a challenge_ts that is no date', async () => {
+    const { captcha, lines } = captchaFor(provider);
+    vendor.script({ kind: 'answer', body: { success: true, challenge_ts: 'yesterday', hostname: 'app.example.com', action: 'homepage', score: 0.9 } });
+    await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(unavailable);
+    expect(lines).toEqual([`captcha_unavailable provider="${provider}" reason="malformed_answer" challengeTs="yesterday"`]);
   });
 
   it('fails closed on malformed vendor JSON and on JSON of the wrong shape', async () => {
@@ -178,7 +254,7 @@ describe.each(vendors)('$provider', ({ provider, spentCode, hasAction, retries }
   it('fails closed when the vendor is unreachable', async () => {
     const { captcha, lines } = captchaFor(provider, { CAPTCHA_SITEVERIFY_URL: 'http://127.0.0.1:9/siteverify' });
     await expect(captcha.verify(vendor.solve(provider), client)).rejects.toMatchObject(unavailable);
-    expect(lines.join('\n')).toContain('reason="unreachable"');
+    expect(lines).toEqual([`captcha_unavailable provider="${provider}" reason="unreachable" error="TypeError"`]);
   });
 
   it('fails closed (503, not the client’s fault) when the vendor refuses the secret', async () => {
@@ -193,7 +269,7 @@ describe.each(vendors)('$provider', ({ provider, spentCode, hasAction, retries }
     const token = vendor.solve(provider);
     await captcha.verify(token, client);
     const [request] = vendor.requests;
-    expect(request).toMatchObject({ method: 'POST', path: new URL(vendor.url(provider)).pathname, contentType: 'application/x-www-form-urlencoded' });
+    expect(request).toMatchObject({ method: 'POST', path: new URL(vendor.url(provider)).pathname, contentType: 'application/x-www-form-urlencoded', accept: 'application/json' });
     const { idempotency_key: idempotencyKey, ...fields } = request!.fields;
     expect(fields).toEqual({ secret: vendor.secret(provider), response: token, remoteip: '203.0.113.7' });
     if (retries) expect(idempotencyKey).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -206,11 +282,13 @@ describe.each(vendors)('$provider', ({ provider, spentCode, hasAction, retries }
   });
 
   it('refuses a missing, empty or oversized token without calling the vendor', async () => {
-    const { captcha } = captchaFor(provider);
+    const { captcha, lines } = captchaFor(provider);
     await expect(captcha.verify(undefined, client)).rejects.toMatchObject(invalid);
     await expect(captcha.verify('', client)).rejects.toMatchObject(invalid);
     await expect(captcha.verify('x'.repeat(4097), client)).rejects.toMatchObject(invalid);
     expect(vendor.requests).toHaveLength(0);
+    const refused = `captcha_refused provider="${provider}"`;
+    expect(lines).toEqual([`${refused} reason="missing"`, `${refused} reason="missing"`, `${refused} reason="too_long" chars=4097`]);
   });
 
   it('never writes the token to a log line', async () => {

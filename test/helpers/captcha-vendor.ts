@@ -8,8 +8,8 @@
  * (Turnstile `timeout-or-duplicate` unless the same `idempotency_key` comes again, hCaptcha
  * `already-seen-response`, reCAPTCHA `timeout-or-duplicate`), each vendor's token lifetime on the
  * test clock, and each vendor's answer shape. `script` makes the next requests answer otherwise (given
- * error codes, HTTP 500, a hang, malformed JSON, a dropped connection, any JSON). Every request is recorded, so tests assert what
- * the kit sent.
+ * error codes, HTTP 500, a hang, a body that stalls or breaks off, malformed JSON, a dropped
+ * connection, any JSON). Every request is recorded, so tests assert what the kit sent.
  *
  * @module
  */
@@ -43,6 +43,10 @@ export type ScriptedAnswer =
   | { kind: 'malformed' }
   /** Verifies as the vendor would (spending the token), then closes the connection without answering. */
   | { kind: 'drop' }
+  /** Sends a 200 with its headers, then never the body. */
+  | { kind: 'stall' }
+  /** Sends a 200 and half the body it announced, then closes the connection. */
+  | { kind: 'truncated' }
   /** The vendor's own failure answer with these error codes, whatever was asked. */
   | { kind: 'error'; codes: string[] }
   /** This JSON with status 200, whatever was asked. */
@@ -53,6 +57,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   contentType: string;
+  /** The `accept` header: which answer the client said it reads. */
+  accept: string;
   fields: Record<string, string>;
 }
 
@@ -209,16 +215,22 @@ export async function startCaptchaVendor(options: { clock: Clock }): Promise<Fak
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://fake').pathname;
     const contentType = request.headers['content-type'] ?? '';
+    const accept = request.headers.accept ?? '';
     const body = await readBody(request);
     const guess = providerOf(path, undefined) ?? 'recaptcha-v2';
     const fields = parseFields(guess, contentType, body);
-    requests.push({ method: request.method ?? '', path, contentType, fields });
+    requests.push({ method: request.method ?? '', path, contentType, accept, fields });
 
     const provider = providerOf(path, fields['secret']);
     if (request.method !== 'POST' || !provider) return void response.writeHead(404).end();
 
     const next = scripted.shift();
     if (next?.kind === 'hang') return;
+    if (next?.kind === 'stall') return void response.writeHead(200, { 'content-type': 'application/json', 'content-length': '64' }).flushHeaders();
+    if (next?.kind === 'truncated') {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '64' }).write('{"success": true, ');
+      return void setTimeout(() => request.socket.destroy(), 20);
+    }
     if (next?.kind === 'status') return void response.writeHead(next.status, { 'content-type': 'text/plain' }).end('Internal Server Error');
     if (next?.kind === 'malformed') return void response.writeHead(200, { 'content-type': 'application/json' }).end('{"success": tru');
     if (next?.kind === 'error') return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(failure(provider, ...next.codes)));
