@@ -42,7 +42,7 @@ import { AppwriteException, Query, TablesDB } from 'node-appwrite';
 import * as z from 'zod';
 import { appwriteRefusal, callAppwrite, createAppwriteClient } from '../appwrite/client.js';
 import type { AppwriteConnection } from '../config.js';
-import { KitError } from '../errors.js';
+import type { KitError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -128,17 +128,13 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
   const run = <T>(operation: string, call: () => Promise<T>) => callAppwrite(call, { timeoutMs, logger, operation, signal: options.signal });
 
   /**
-   * Anything not handled where it happened. A refusal (a 4xx the store did not expect: key, scopes,
-   * missing table) is the function's misconfiguration, 502 with the fix in the log; anything else
-   * fails closed with 503, saying why in the logs only.
+   * A call's error not handled where it happened. A refusal (a 4xx the store did not expect: key,
+   * scopes, missing table) is the function's misconfiguration, 502 with the fix in the log; anything
+   * else (callAppwrite's KitErrors, already logged: timeouts, 5xx, unreachable, abandoned) fails
+   * closed with 503.
    */
   function failure(error: unknown, operation: string): KitError {
-    if (error instanceof AppwriteException) return appwriteRefusal(error, { logger, operation, scopes: ROWS_SCOPES });
-    if (!(error instanceof KitError)) {
-      // callAppwrite has already logged its own KitErrors (timeouts, 5xx, unreachable, abandoned).
-      logger.error('rate_limiter_call_failed', { store: 'appwrite', operation, error: error instanceof Error ? error.name : typeof error });
-    }
-    return rateLimiterUnavailable();
+    return error instanceof AppwriteException ? appwriteRefusal(error, { logger, operation, scopes: ROWS_SCOPES }) : rateLimiterUnavailable();
   }
 
   return {
@@ -189,7 +185,10 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
           continue;
         }
         const parsed = incrementedRowSchema.safeParse(row);
-        if (!parsed.success) throw failure(new Error('bad_response'), 'tablesDB.incrementRowColumn');
+        if (!parsed.success) {
+          logger.error('rate_limiter_call_failed', { store: 'appwrite', operation: 'tablesDB.incrementRowColumn', reason: 'bad_response' });
+          throw rateLimiterUnavailable();
+        }
         saw(true);
         return { allowed: true, remaining: Math.max(0, rule.limit - parsed.data.hits), resetAt: window.resetAt };
       }
@@ -220,7 +219,7 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
       try {
         await run('tablesDB.deleteRow', () => tables.deleteRow({ databaseId, tableId, rowId }));
       } catch (error) {
-        if (!(error instanceof AppwriteException && error.code === 404 && error.type === 'row_not_found')) throw failure(error, 'tablesDB.deleteRow');
+        if (appwriteType(error) !== 'row_not_found') throw failure(error, 'tablesDB.deleteRow');
       }
       options.sightings?.saw(rowId, false, window.resetAt);
     },
@@ -243,9 +242,18 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
   };
 }
 
-/** `incrementRowColumn` refused because `hits + 1` would pass `max`. */
+/**
+ * The type of an error Appwrite answered, or `undefined` for any other error. Each Appwrite type has
+ * one status code (`app/config/errors.php`), so the type alone says what happened.
+ */
+function appwriteType(error: unknown): string | undefined {
+  // Stryker disable next-line ConditionalExpression: callAppwrite throws only AppwriteExceptions and KitErrors, and no kit type is one of Appwrite's
+  return error instanceof AppwriteException ? error.type : undefined;
+}
+
+/** `incrementRowColumn` refused because `hits + 1` would pass `max` (or a decrement `min`). */
 function isLimitExceeded(error: unknown): boolean {
-  return error instanceof AppwriteException && error.type === 'column_limit_exceeded';
+  return appwriteType(error) === 'column_limit_exceeded';
 }
 
 /**
@@ -254,13 +262,11 @@ function isLimitExceeded(error: unknown): boolean {
  * `row_not_found` is accepted too in case a later version answers more precisely.
  */
 function isMissingRow(error: unknown): boolean {
-  return (
-    error instanceof AppwriteException &&
-    error.code === 404 &&
-    (error.type === 'column_not_found' || error.type === 'row_not_found')
-  );
+  const type = appwriteType(error);
+  return type === 'column_not_found' || type === 'row_not_found';
 }
 
+/** Another request created the row of this window first (409). */
 function isDuplicateRow(error: unknown): boolean {
-  return error instanceof AppwriteException && error.code === 409 && error.type === 'row_already_exists';
+  return appwriteType(error) === 'row_already_exists';
 }
