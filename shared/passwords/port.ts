@@ -39,20 +39,33 @@ function settingsSchema(kind: RuntimeKind, cores: number) {
   });
 }
 
+/**
+ * A verifier behind the process's gate, which it shows: its bounds are configuration, and per runtime.
+ *
+ * @example
+ * ```ts
+ * passwordVerifierPort.create(runtime).gate.limit; // 1 on Workers
+ * ```
+ */
+export interface GatedVerifier extends PasswordVerifier {
+  readonly gate: ConcurrencyLimit;
+}
+
 // One gate per process, not per execution or per function: the memory argon2 needs is the process's.
 // Keyed by its settings, which only tests vary within a process (each Worker environment they build).
 const gates = new Map<string, ConcurrencyLimit>();
 
 /**
  * Provides a `PasswordVerifier` bounded by `ARGON2_MAX_CONCURRENCY`, `ARGON2_MAX_QUEUE` and
- * `ARGON2_MAX_WAIT_MS` (validated only in deployments that have a function using it).
+ * `ARGON2_MAX_WAIT_MS` (validated only in deployments that have a function using it). Every
+ * verifier built with the same settings in a process waits at the same gate.
  *
  * @example
  * ```ts
  * defineFunction({ name: 'password', ports: { passwordVerifier: passwordVerifierPort, ... }, ... });
  * ```
  */
-export const passwordVerifierPort = definePort<PasswordVerifier>((runtime) => {
+export const passwordVerifierPort = definePort<GatedVerifier>((runtime) => {
   const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
   const settings = parseConfig(settingsSchema(runtime.kind, cores), runtime.env);
   const key = JSON.stringify(settings);
@@ -67,5 +80,5 @@ export const passwordVerifierPort = definePort<PasswordVerifier>((runtime) => {
     });
     gates.set(key, gate);
   }
-  return limitVerifier(argon2Verifier, gate);
+  return { ...limitVerifier(argon2Verifier, gate), gate };
 });
