@@ -68,9 +68,9 @@ function parsePhc(phcHash: string): ParsedHash | null {
 }
 
 function decodeBase64(text: string): Uint8Array | null {
-  if (text.length % 4 === 1) return null;
   try {
-    return Uint8Array.from(atob(text + '='.repeat((4 - (text.length % 4)) % 4)), (char) => char.charCodeAt(0));
+    // atob takes base64 without its padding, and refuses a length no base64 has (4n + 1).
+    return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
   } catch {
     return null;
   }
@@ -85,6 +85,7 @@ function deriveKey(lib: LibArgon2, parsed: ParsedHash, password: Uint8Array): Ui
   const placed: { at: number; length: number }[] = [];
   const place = (bytes: Uint8Array): number => {
     const at = lib.malloc(Math.max(1, bytes.length));
+    // Stryker disable next-line StringLiteral: verify catches it and answers false; the message is for a debugger only
     if (at === 0) throw new RangeError('The Wasm heap is full.');
     placed.push({ at, length: bytes.length });
     new Uint8Array(lib.memory.buffer).set(bytes, at);
