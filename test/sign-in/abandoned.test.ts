@@ -33,12 +33,17 @@ const EMAIL = 'alice@example.com';
 /** One attempt a minute: still counted after a sign-in means the success did not clear it. */
 const attempts = perClientIp('test.attempts', '203.0.113.7', [{ limit: 1, windowSeconds: 60 }]);
 
-/** Where the test abandons the request: inside `prove`, right after `users.get`, or right after `users.createToken`. */
-type AbortPoint = 'prove' | 'users.get' | 'users.createToken' | 'never';
+/**
+ * Where the test abandons the request: before it arrives, inside `prove`, right after `users.get`,
+ * or right after `users.createToken`.
+ */
+type AbortPoint = 'before' | 'prove' | 'users.get' | 'users.createToken' | 'never';
 
-function signInApp(deliver: SignInSteps['deliver'], abortAt: AbortPoint) {
+/** A sign-in that counts an attempt and, unless `clearOnSuccess` is false, clears it on success. */
+function signInApp(deliver: SignInSteps['deliver'], abortAt: AbortPoint, { clearOnSuccess = true } = {}) {
   const { logger, lines } = captureLogs();
   const request = new AbortController();
+  if (abortAt === 'before') request.abort();
   const abortHere = (point: AbortPoint) => {
     if (point === abortAt) request.abort();
   };
@@ -68,7 +73,7 @@ function signInApp(deliver: SignInSteps['deliver'], abortAt: AbortPoint) {
   app.post('/sign-in', jsonBody(z.object({ email: z.string() })), (c) =>
     signIn(c, {
       guards: [attempts],
-      clearOnSuccess: [attempts],
+      clearOnSuccess: clearOnSuccess ? [attempts] : [],
       prove: async () => {
         abortHere('prove');
         const { email } = c.req.valid('json');
@@ -96,6 +101,24 @@ function signInApp(deliver: SignInSteps['deliver'], abortAt: AbortPoint) {
 const tokenCount = () => [...dev.store.tokens.values()].length;
 
 describe('an abandoned sign-in', () => {
+  it('abandoned before it arrived: counts no attempt, proves no one, mints and sends nothing', async () => {
+    const { call, lines, stillCounted } = signInApp('email', 'before');
+    await call();
+    expect(await stillCounted()).toBe(false);
+    expect(dev.store.users.size).toBe(0);
+    expect(tokenCount()).toBe(0);
+    expect(lines).toContain('request_abandoned step="guards"');
+  });
+
+  it('abandoned while proving, with no limit to clear: creates no user, mints and sends nothing', async () => {
+    const { call, lines } = signInApp('email', 'prove', { clearOnSuccess: false });
+    await call();
+    expect(dev.store.users.size).toBe(0);
+    expect(tokenCount()).toBe(0);
+    expect(dev.store.outbox.list()).toEqual([]);
+    expect(lines).toContain('request_abandoned step="resolve_user"');
+  });
+
   it('abandoned while proving: clears no limit, creates no user, mints and sends nothing', async () => {
     const { call, lines, stillCounted } = signInApp('email', 'prove');
     await call();

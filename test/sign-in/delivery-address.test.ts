@@ -33,3 +33,15 @@ describe('delivery to an account without an address', () => {
     expect(lines).toContain(`delivery_failed channel="${channel}" userId="alice" reason="no_address"`);
   });
 });
+
+describe('delivery through the port', () => {
+  it('says how many minutes the code has left on the runtime’s clock, not the wall clock', async () => {
+    await dev.users().create({ userId: 'alice', email: 'alice@example.com' });
+    const delivery = deliveryPort.create(createTestPlatform({ connection: connectionTo(dev), clock: dev.clock }).runtime);
+    const token = { userId: 'alice', secret: '4f2a9c', expire: new Date(dev.clock.now() + 15 * 60_000).toISOString() };
+
+    await delivery.email!.send({ ...record, email: 'alice@example.com' }, token);
+
+    expect(dev.store.outbox.list()).toMatchObject([{ channel: 'email', to: 'alice@example.com', content: expect.stringContaining('It expires in 15 minutes.') }]);
+  });
+});

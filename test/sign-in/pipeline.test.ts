@@ -123,6 +123,80 @@ describe('guards', () => {
   });
 });
 
+describe('the ports a sign-in needs', () => {
+  /**
+   * A one-route app whose sign-in has the given limits and, unless `rateLimits` is false, a rate
+   * limits store; a programming error thrown by the pipeline is answered as its message, for the test to read.
+   */
+  function appWith(options: { rateLimits: boolean; guards?: boolean; clearOnSuccess?: boolean; prove?: () => Promise<Identity> }) {
+    const check = perClientIp('test.sign-in.ip', CLIENT_IP, [{ limit: 5, windowSeconds: 60 }]);
+    const counts = { prove: 0, lookups: 0 };
+    const recorded = recordingSecrets(createAppwriteUsers(connectionTo(dev), capture.logger), secrets);
+    const users = {
+      ...recorded,
+      get: (userId: string) => {
+        counts.lookups += 1;
+        return recorded.get(userId);
+      },
+    };
+    const signIn = createSignIn({
+      users,
+      logger: capture.logger,
+      clock: dev.clock,
+      ...(options.rateLimits ? { rateLimits: createMemoryStore({ clock: dev.clock }) } : {}),
+    });
+    const app = createFunctionApp({ logger: capture.logger });
+    app.post('/sign-in', async (c) => {
+      try {
+        return await signIn(c, {
+          ...(options.guards ? { guards: [check] } : {}),
+          ...(options.clearOnSuccess ? { clearOnSuccess: [check] } : {}),
+          prove: () => {
+            counts.prove += 1;
+            return options.prove ? options.prove() : identityOf({ email: 'alice@example.com' });
+          },
+          token: TOKEN,
+          deliver: 'response',
+        });
+      } catch (error) {
+        if (error instanceof TypeError) return c.text(`${error.name}: ${error.message}`, 500);
+        throw error;
+      }
+    });
+    return { call: () => app.request('/sign-in', { method: 'POST' }), counts };
+  }
+
+  it('a sign-in without limits needs no rate limits store, and one with a store need not use it', async () => {
+    expect((await appWith({ rateLimits: false }).call()).status).toBe(200);
+    expect((await appWith({ rateLimits: true }).call()).status).toBe(200);
+  });
+
+  it.each([
+    ['guards', { guards: true }],
+    ['limits to clear on success', { clearOnSuccess: true }],
+  ])('a sign-in with %s and no rate limits store is a programming error, found before proving anyone', async (_what, limits) => {
+    const { call, counts } = appWith({ rateLimits: false, ...limits });
+    const response = await call();
+    expect(await response.text()).toBe('TypeError: This sign-in has limits but the function did not ask for the rateLimits port.');
+    expect(counts.prove).toBe(0);
+    expect(dev.store.users.size).toBe(0);
+  });
+
+  it('an identity that is already a user record (a password login) is neither looked up nor created', async () => {
+    await dev.users().create({ userId: 'known', email: 'known@example.com' });
+    const known = await createAppwriteUsers(connectionTo(dev), capture.logger).get('known');
+    const before = capture.lines.length;
+    const { call, counts } = appWith({ rateLimits: true, prove: async () => ({ user: known! }) });
+
+    const response = await call();
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ userId: 'known', secret: secrets.at(-1) });
+    expect(counts.lookups).toBe(0);
+    expect(capture.lines.slice(before)).toEqual([expect.stringMatching(/^token_issued userId="known" /), 'login_succeeded userId="known" delivery="response"']);
+    expect(dev.store.users.size).toBe(1);
+  });
+});
+
 describe("deliver: 'response'", () => {
   it('answers 200 { userId, secret, expire }, not cached, and the secret opens a session', async () => {
     const { call } = signInApp({ deliver: 'response' });
@@ -264,13 +338,14 @@ describe('out of band through Appwrite Messaging', () => {
 
 describe('out-of-band delivery fails closed with 503 delivery_unavailable', () => {
   /** Runs one sign-in, asserts the 503 without a secret, and that nothing was sent. */
-  async function expectUnavailable(response: Response): Promise<void> {
+  async function expectUnavailable(response: Response): Promise<{ message: string }> {
     const answer = await read(response);
     expect(answer.status).toBe(503);
     expect(JSON.parse(answer.text)).toEqual({ type: 'delivery_unavailable', code: 503, message: expect.any(String) });
     expectNoSecretInAnswer(answer);
     expect(dev.store.outbox.list()).toEqual([]);
     expect([...dev.store.messages.values()].filter((message) => message.status === 'sent')).toEqual([]);
+    return JSON.parse(answer.text) as { message: string };
   }
 
   it('for a user without an email address, before any token is minted', async () => {
@@ -297,7 +372,8 @@ describe('out-of-band delivery fails closed with 503 delivery_unavailable', () =
   it('for a channel the function did not configure, before counting, proving or creating anyone', async () => {
     const issuedBefore = secrets.length;
     const noDelivery = signInApp({ deliver: 'email' });
-    await expectUnavailable(await noDelivery.call({ email: 'alice@example.com' }));
+    const refusal = await expectUnavailable(await noDelivery.call({ email: 'alice@example.com' }));
+    expect(refusal.message).toBe('The code could not be sent. Try again later.');
 
     const noVoice = signInApp({ deliver: 'voice', delivery: messagingDelivery() });
     await expectUnavailable(await noVoice.call({ email: 'bob@example.com' }));

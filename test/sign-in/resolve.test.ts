@@ -8,7 +8,7 @@ import { createAppwriteUsers } from '../../shared/appwrite/users.js';
 import { KitError } from '../../shared/errors.js';
 import { getOrCreateUser, type ResolvedUser } from '../../shared/sign-in/resolve.js';
 import { deriveUserId } from '../../shared/sign-in/user-id.js';
-import { startDevAppwrite, type RunningDevAppwrite } from '../dev-appwrite/harness.js';
+import { READ_ONLY_KEY, startDevAppwrite, type RunningDevAppwrite } from '../dev-appwrite/harness.js';
 import { captureLogs, connectionTo, unreachableConnection } from './helpers.js';
 
 let dev: RunningDevAppwrite;
@@ -71,7 +71,11 @@ describe('getOrCreateUser', () => {
 
     const error = await getOrCreateUser(users, userId, { email: 'shared@example.com' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(KitError);
-    expect(error).toMatchObject({ type: 'account_conflict', status: 409 });
+    expect(error).toMatchObject({
+      type: 'account_conflict',
+      status: 409,
+      message: 'Another account already uses this email address or phone number.',
+    });
 
     const listed = await dev.users().list();
     expect(listed.users.map((user) => user.$id)).toEqual(['someone-else']);
@@ -84,6 +88,26 @@ describe('getOrCreateUser', () => {
     const error = await getOrCreateUser(users, 'ph-test', { phone: '+14155550100' }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ type: 'account_conflict', status: 409 });
     expect((await dev.users().list()).total).toBe(1);
+  });
+
+  it('only reads an existing user: a key without users.write signs it in', async () => {
+    const userId = await deriveUserId('t', 'test-email', 'dora@example.com');
+    await dev.users().create({ userId, email: 'dora@example.com' });
+    const readOnly = createAppwriteUsers(connectionTo(dev, READ_ONLY_KEY), captureLogs().logger);
+
+    expect(await getOrCreateUser(readOnly, userId, { email: 'dora@example.com' })).toMatchObject({ user: { id: userId }, created: false });
+  });
+
+  it('passes on a create Appwrite refused for any reason but an existing user, never calling it a conflict', async () => {
+    const { logger, lines } = captureLogs();
+    const readOnly = createAppwriteUsers(connectionTo(dev, READ_ONLY_KEY), logger);
+
+    const error = await getOrCreateUser(readOnly, 'newcomer', { email: 'newcomer@example.com' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KitError);
+    expect(error).not.toMatchObject({ type: 'account_conflict' });
+    expect(error).toMatchObject({ type: 'appwrite_error' });
+    expect(lines).toEqual([expect.stringMatching(/^appwrite_rejected_request operation="users\.create" status=401 appwriteType="general_unauthorized_scope" /)]);
+    expect(dev.store.users.size).toBe(0);
   });
 
   it('fails with 503 appwrite_unavailable when Appwrite cannot be reached', async () => {

@@ -31,9 +31,10 @@ describe('tokenLength', () => {
   });
 
   it('throws at definition for a bound or default outside Appwrite’s', () => {
-    expect(() => tokenLength({ min: 3, default: 64 })).toThrow(TypeError);
-    expect(() => tokenLength({ max: 129, default: 64 })).toThrow(TypeError);
-    expect(() => tokenLength({ default: 200 })).toThrow(TypeError);
+    // The message names the variable's kind and the bound, so the developer knows which call to fix.
+    expect(() => tokenLength({ min: 3, default: 64 })).toThrow(new TypeError("Token length bound 3 is outside Appwrite's 4-128."));
+    expect(() => tokenLength({ max: 129, default: 64 })).toThrow(new TypeError("Token length bound 129 is outside Appwrite's 4-128."));
+    expect(() => tokenLength({ default: 200 })).toThrow(new TypeError("Token length bound 200 is outside Appwrite's 4-128."));
     expect(() => tokenLength({ default: 2 })).toThrow(TypeError);
     expect(() => tokenLength({ min: 8.5, default: 64 })).toThrow(TypeError);
   });
@@ -41,9 +42,15 @@ describe('tokenLength', () => {
   it('throws at definition for a default outside the function’s own bounds, or bounds the wrong way round', () => {
     // An unset variable takes the default without being checked against min and max, so a default
     // outside them would give secrets the function said it never issues.
-    expect(() => tokenLength({ min: 32, default: 16 })).toThrow(TypeError);
-    expect(() => tokenLength({ max: 16, default: 64 })).toThrow(TypeError);
-    expect(() => tokenLength({ min: 64, max: 32, default: 48 })).toThrow(TypeError);
+    expect(() => tokenLength({ min: 32, default: 16 })).toThrow(new TypeError("Token length default 16 is outside the function's 32-128."));
+    expect(() => tokenLength({ max: 16, default: 64 })).toThrow(new TypeError("Token length default 64 is outside the function's 4-16."));
+    expect(() => tokenLength({ min: 64, max: 32, default: 48 })).toThrow(new TypeError('Token length bounds 64-32 are the wrong way round.'));
+  });
+
+  it('takes a fixed length (min = max = default)', () => {
+    const schema = tokenLength({ min: 32, max: 32, default: 32 });
+    expect(schema.parse(undefined)).toBe(32);
+    expect(accepts(schema, '33')).toBe(false);
   });
 });
 
@@ -62,11 +69,16 @@ describe('tokenExpire', () => {
   });
 
   it('throws at definition for a bound or default outside Appwrite’s or the function’s own', () => {
-    expect(() => tokenExpire({ min: 59, default: 60 })).toThrow(TypeError);
+    expect(() => tokenExpire({ min: 59, default: 60 })).toThrow(new TypeError("Token expire bound 59 is outside Appwrite's 60-31536000."));
     expect(() => tokenExpire({ max: 31_536_001, default: 60 })).toThrow(TypeError);
     expect(() => tokenExpire({ default: 30 })).toThrow(TypeError);
-    expect(() => tokenExpire({ max: 900, default: 3600 })).toThrow(TypeError);
-    expect(() => tokenExpire({ min: 900, max: 300, default: 600 })).toThrow(TypeError);
+    expect(() => tokenExpire({ max: 900, default: 3600 })).toThrow(new TypeError("Token expire default 3600 is outside the function's 60-900."));
+    expect(() => tokenExpire({ min: 900, max: 300, default: 600 })).toThrow(new TypeError('Token expire bounds 900-300 are the wrong way round.'));
+  });
+
+  it('takes a default at either end of the function’s bounds', () => {
+    expect(tokenExpire({ min: 300, max: 900, default: 900 }).parse(undefined)).toBe(900);
+    expect(tokenExpire({ min: 300, max: 900, default: 300 }).parse(undefined)).toBe(300);
   });
 
   it('states Appwrite’s bounds as the Users API does', () => {
@@ -96,7 +108,7 @@ describe('issueToken', () => {
 
     const error = await issueToken({ users, logger: capture.logger }, user, { length: 64, expire: 60 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(KitError);
-    expect(error).toMatchObject({ type: 'user_blocked', status: 403 });
+    expect(error).toMatchObject({ type: 'user_blocked', status: 403, message: 'This account is blocked.' });
     expect(dev.store.tokensOf('blocked')).toEqual([]);
     expect(dev.store.tokens.size).toBe(0);
     expect(capture.lines.at(-1)).toBe('token_refused userId="blocked" reason="user_blocked"');

@@ -48,9 +48,11 @@ describe('deriveUserId', () => {
 
   it('refuses bad prefixes and an empty subject', async () => {
     for (const prefix of ['', 'PW', '1pw', 'p-w', 'p_w', 'abcdefghi', ' pw', 'pw ']) {
-      await expect(deriveUserId(prefix, 'ns', 'alice'), `prefix ${JSON.stringify(prefix)}`).rejects.toThrow(TypeError);
+      await expect(deriveUserId(prefix, 'ns', 'alice'), `prefix ${JSON.stringify(prefix)}`).rejects.toThrow(
+        new TypeError('A user ID prefix is 1-8 lower-case letters or digits, starting with a letter.'),
+      );
     }
-    await expect(deriveUserId('pw', 'ns', '')).rejects.toThrow(TypeError);
+    await expect(deriveUserId('pw', 'ns', '')).rejects.toThrow(new TypeError('A user ID needs a non-empty subject.'));
   });
 });
 
@@ -112,7 +114,9 @@ describe('userIdForPhone', () => {
       ' +14155550123',
       '+14155550123\n',
     ]) {
-      expect(() => userIdForPhone(phone), `phone ${JSON.stringify(phone)}`).toThrow(TypeError);
+      expect(() => userIdForPhone(phone), `phone ${JSON.stringify(phone)}`).toThrow(
+        new TypeError('Normalise the phone number to E.164 before deriving its user ID.'),
+      );
     }
   });
 });
