@@ -13,6 +13,7 @@ import {
   windowAt,
   type ConsumeResult,
   type RateLimitStore,
+  type Window,
 } from './store.js';
 
 /** Options of {@link createMemoryStore}. */
@@ -69,9 +70,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
   if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new TypeError('maxKeys must be a positive integer.');
 
   const counters = new Map<string, Counter>();
-  // Counters that may be evicted, in insertion order: Map and Set iterate oldest first.
+  // Counters that may be evicted, oldest first (a Set iterates in insertion order).
   const evictable = new Set<string>();
-  let nextSweepAt = clock.now() + sweepIntervalMs;
+  // An empty store has nothing to sweep: the first consume sweeps nothing and sets the first deadline.
+  let nextSweepAt = 0;
 
   function remove(name: string): void {
     counters.delete(name);
@@ -94,12 +96,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
     remove(oldest.value);
   }
 
-  function store(name: string, counter: Counter): void {
-    // Re-inserting moves the counter to the end, so eviction order follows the last new window.
-    counters.delete(name);
-    counters.set(name, counter);
+  /** Starts a counter's window with its first hit: evictable unless that hit already filled it. */
+  function open(name: string, limit: number, window: Window): void {
+    counters.set(name, { window: window.index, hits: 1, limit, resetAt: window.resetAt });
+    // Re-adding moves the name to the end: eviction order follows the last new window.
     evictable.delete(name);
-    if (counter.hits === 1 && counter.limit > 1) evictable.add(name);
+    if (limit > 1) evictable.add(name);
   }
 
   return {
@@ -115,12 +117,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
       if (counter && counter.window >= current.index) {
         if (counter.hits >= counter.limit) return { allowed: false, remaining: 0, resetAt: counter.resetAt };
         counter.hits += 1;
-        if (counter.hits !== 1) evictable.delete(name);
+        evictable.delete(name); // a second hit: never evicted from now on
         return { allowed: true, remaining: counter.limit - counter.hits, resetAt: counter.resetAt };
       }
 
       if (!counter) makeRoom(now);
-      store(name, { window: current.index, hits: 1, limit: rule.limit, resetAt: current.resetAt });
+      open(name, rule.limit, current);
       return { allowed: true, remaining: rule.limit - 1, resetAt: current.resetAt };
     },
 

@@ -87,7 +87,76 @@ describe('memory store', () => {
     expect(store.size()).toBe(1);
   });
 
+  describe('sweeps', () => {
+    const second = { limit: 3, windowSeconds: 1 };
+
+    it('sweeps once a minute by default', async () => {
+      const clock = manualClock(start);
+      const store = createMemoryStore({ clock });
+      for (let i = 0; i < 5; i += 1) await store.consume(`k${i}`, second);
+      clock.set(start + 59_999);
+      await store.consume('before', second);
+      expect(store.size()).toBe(6);
+      clock.set(start + 60_000);
+      await store.consume('after', second);
+      expect(store.size()).toBe(1);
+    });
+
+    it('sweeps at most once per sweepIntervalMs: a window that ended since waits for the next sweep', async () => {
+      const clock = manualClock(start);
+      const store = createMemoryStore({ clock, sweepIntervalMs: 10_000 });
+      await store.consume('a', second);
+      clock.set(start + 10_000);
+      await store.consume('b', second); // sweeps `a`; the next sweep is due at +20 s
+      expect(store.size()).toBe(1);
+      clock.set(start + 15_000);
+      await store.consume('c', second); // `b` ended at +11 s, and is still held
+      expect(store.size()).toBe(2);
+      clock.set(start + 20_000);
+      await store.consume('d', second);
+      expect(store.size()).toBe(1);
+    });
+
+    it('does not sweep for a newcomer while there is room, nor for a key opening its next window', async () => {
+      const clock = manualClock(start);
+      const store = createMemoryStore({ clock, maxKeys: 3, sweepIntervalMs: 3_600_000 });
+      for (const key of ['a', 'b']) {
+        await store.consume(key, rule);
+        await store.consume(key, rule);
+      }
+      clock.advance(60_000);
+      await store.consume('c', rule); // room for it: `a` and `b`, ended, stay until a sweep
+      expect(store.size()).toBe(3);
+      await store.consume('a', rule); // full, but `a` reuses its own place
+      expect(store.size()).toBe(3);
+    });
+  });
+
   describe('hard cap', () => {
+    it('makes room from ended windows before evicting anyone or refusing', async () => {
+      const clock = manualClock(start);
+      const store = createMemoryStore({ clock, maxKeys: 2, sweepIntervalMs: 3_600_000 });
+      const hour = { limit: 3, windowSeconds: 3600 };
+      await store.consume('live', hour); // one hit: the only evictable counter
+      await store.consume('ended', rule);
+      await store.consume('ended', rule);
+      clock.advance(60_000);
+      expect(await store.consume('new', rule)).toMatchObject({ allowed: true, remaining: 2 });
+      // `live` kept its count: the room came from `ended`.
+      expect(await store.consume('live', hour)).toMatchObject({ allowed: true, remaining: 1 });
+    });
+
+    it('a counter opening its next window is the newest for eviction', async () => {
+      const clock = manualClock(start);
+      const store = createMemoryStore({ clock, maxKeys: 2, sweepIntervalMs: 3_600_000 });
+      await store.consume('a', rule);
+      await store.consume('b', { limit: 3, windowSeconds: 3600 });
+      clock.advance(60_000);
+      await store.consume('a', rule); // a new window of `a`, after `b`
+      await store.consume('c', rule); // evicts `b`, the oldest single-hit counter
+      expect(await store.consume('a', rule)).toMatchObject({ allowed: true, remaining: 1 });
+    });
+
     it('evicts the oldest single-hit counter to make room', async () => {
       const store = createMemoryStore({ clock: manualClock(start), maxKeys: 3 });
       await store.consume('a', rule);
@@ -108,7 +177,8 @@ describe('memory store', () => {
       }
       const refused = store.consume('newcomer', rule);
       await expect(refused).rejects.toBeInstanceOf(KitError);
-      await expect(refused).rejects.toMatchObject({ type: 'rate_limiter_unavailable', status: 503 });
+      // What the client reads names no key, store or host.
+      await expect(refused).rejects.toMatchObject({ type: 'rate_limiter_unavailable', status: 503, message: 'The rate limiter is unavailable. Try again later.' });
       expect((await store.consume('victim', rule)).allowed).toBe(false);
 
       // Once their windows end they are swept and there is room again.
@@ -151,11 +221,13 @@ describe('memory store', () => {
     });
   });
 
-  it('rejects keys and rules that are not well formed', async () => {
+  it('rejects keys and rules that are not well formed, as a programming error that names the rule but no key', async () => {
     const store = createMemoryStore({ clock: manualClock(start) });
-    await expect(store.consume('', rule)).rejects.toThrow(TypeError);
-    await expect(store.consume('has space', rule)).rejects.toThrow(TypeError);
-    await expect(store.consume('k', { limit: 0, windowSeconds: 60 })).rejects.toThrow(TypeError);
-    await expect(store.consume('k', { limit: 1.5, windowSeconds: 60 })).rejects.toThrow(TypeError);
+    await expect(store.consume('', rule)).rejects.toThrow(new TypeError('Invalid rate-limit key.'));
+    await expect(store.consume('has space', rule)).rejects.toThrow(new TypeError('Invalid rate-limit key.'));
+    await expect(store.consume('k', { limit: 0, windowSeconds: 60 })).rejects.toThrow(new TypeError('Invalid rate-limit rule {"limit":0,"windowSeconds":60}.'));
+    await expect(store.consume('k', { limit: 1.5, windowSeconds: 60 })).rejects.toThrow(new TypeError('Invalid rate-limit rule {"limit":1.5,"windowSeconds":60}.'));
+    await expect(store.reset('k', { limit: 1, windowSeconds: 0 })).rejects.toThrow(new TypeError('Invalid rate-limit rule {"limit":1,"windowSeconds":0}.'));
+    expect(store.size()).toBe(0);
   });
 });
