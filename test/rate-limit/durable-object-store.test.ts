@@ -87,6 +87,16 @@ describe('Durable Object store failures', () => {
     ]);
   });
 
+  it('fails closed the same without a logger', async () => {
+    for (const stub of [answering(500, {}), answering(200, { allowed: 'yes' }), { fetch: () => Promise.reject(new Error('Network connection lost.')) }]) {
+      const store = createDurableObjectStore(namespaceOf(stub));
+      await expect(store.consume('k', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable', status: 503 });
+      await expect(store.reset('k', rule)).rejects.toMatchObject({ type: 'rate_limiter_unavailable', status: 503 });
+    }
+    // And a clear that came too late is no failure.
+    await expect(createDurableObjectStore(namespaceOf(answering(200, { reset: false }))).reset('k', rule)).resolves.toBeUndefined();
+  });
+
   it('a failing store works again once the object answers: a failure is not remembered', async () => {
     let down = true;
     const store = createDurableObjectStore(
