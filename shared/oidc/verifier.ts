@@ -12,6 +12,7 @@
  * @module
  */
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyResult } from 'jose';
+import * as z from 'zod';
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../config.js';
 import { KitError } from '../errors.js';
@@ -117,9 +118,9 @@ function reasonFor(error: unknown): Refusal {
         return { code: 'not_yet_valid', message: 'The token is not valid yet.' };
       case 'iat':
         return { code: 'issued_in_future', message: 'The token was issued in the future.' };
-      default:
-        return { code: `unexpected_${claim}`, message: `The token's "${claim}" claim is not accepted.` };
     }
+    // With the options verify passes (no typ, subject or other claim to compare), jose checks no
+    // other claim: were one added, its refusal falls through to "malformed" below.
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return { code: 'alg_not_allowed', message: "The token's signing algorithm is not accepted." };
   if (error instanceof errors.JWSSignatureVerificationFailed) return { code: 'bad_signature', message: "The token's signature is invalid." };
@@ -131,7 +132,7 @@ function reasonFor(error: unknown): Refusal {
   return { code: `unexpected_${error instanceof Error ? error.name : typeof error}`, message: 'The token could not be verified.' };
 }
 
-/** The `kid` and `alg` of a token, shortened, for the log: never the token itself. */
+/** The `kid` and `alg` of a token, shortened, for the log: never the token itself (nor anything for a token that is no string). */
 function headerForLog(token: string): { kid?: string; alg?: string } {
   try {
     const { kid, alg } = decodeProtectedHeader(token);
@@ -141,17 +142,16 @@ function headerForLog(token: string): { kid?: string; alg?: string } {
   }
 }
 
+/** Back-Channel Logout §2.4: `events` is an object whose member for the logout event is an object (arrays are not). */
+const logoutEventsSchema = z.object({ [BACKCHANNEL_LOGOUT_EVENT]: z.object({}) });
+
 function hasLogoutEvent(payload: JWTPayload): boolean {
-  const events = payload.events;
-  if (events === null || typeof events !== 'object' || Array.isArray(events)) return false;
-  const event = (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT];
-  return event !== null && typeof event === 'object' && !Array.isArray(event);
+  return logoutEventsSchema.safeParse(payload.events).success;
 }
 
-function isMachineToMachine(payload: JWTPayload): boolean {
-  const gty = payload.gty;
+function isMachineToMachine(sub: string, gty: unknown): boolean {
   const grants = Array.isArray(gty) ? gty : [gty];
-  return payload.sub?.endsWith('@clients') === true || grants.includes('client-credentials');
+  return sub.endsWith('@clients') || grants.includes('client-credentials');
 }
 
 /** The first rule jose does not know that the token breaks (per kind, after the signature and registered claims passed). */
@@ -175,7 +175,7 @@ function brokenKindRule(result: JWTVerifyResult, kind: OidcTokenKind, clientId: 
     // A logout token has the client as audience and a subject: it would otherwise pass as an ID token without a nonce.
     if (hasLogoutEvent(payload)) return { code: 'logout_token', message: 'A logout token cannot be used here.' };
     // Same issuer and audience as a user's token: only the subject or grant type tells them apart.
-    if (isMachineToMachine(payload)) return { code: 'machine_to_machine', message: 'The token was issued to a machine, not a user.' };
+    if (isMachineToMachine(payload.sub, payload.gty)) return { code: 'machine_to_machine', message: 'The token was issued to a machine, not a user.' };
   }
 
   if (kind === 'id') {
@@ -231,7 +231,7 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
     async verify(token, kind, verifyOptions = {}) {
       const audience = audienceOf(kind);
       const refused = (code: string, error: KitError) => {
-        logger.info('oidc_token_refused', { kind, reason: code, ...(typeof token === 'string' ? headerForLog(token) : {}) });
+        logger.info('oidc_token_refused', { kind, reason: code, ...headerForLog(token) });
         return error;
       };
       if (typeof token !== 'string' || token.length === 0) throw refused('missing', invalidToken('No token was sent.'));

@@ -323,6 +323,9 @@ describe('logout token rules', () => {
       await expectRefused(await issuer.sign(issuer.logoutClaims({ events: { [event]: value } })), 'logout', /not a logout token/);
     }
     await expectRefused(await issuer.sign(issuer.logoutClaims({ events: [event] })), 'logout', /not a logout token/);
+    for (const events of [null, 'logout', 7]) {
+      await expectRefused(await issuer.sign(issuer.logoutClaims({ events })), 'logout', /not a logout token/);
+    }
   });
 
   it('refuses a nonce, a missing jti or sub, a malformed sid, another typ and another audience', async () => {
@@ -374,7 +377,28 @@ describe('size', () => {
     expect(large.length).toBeLessThanOrEqual(16 * 1024);
     await expect(verifier.verify(large, 'access')).resolves.toBeTruthy();
   });
+
+  it('takes a token of exactly 16 KiB', async () => {
+    const exact = await tokenOfLength(16 * 1024);
+    await expect(verifier.verify(exact, 'access')).resolves.toBeTruthy();
+    await expectRefused(await tokenOfLength(16 * 1024 + 1), 'access', /^The token is too long\.$/);
+  });
 });
+
+/** A valid access token of exactly `length` characters, padded with a claim and a header member the verifier ignores. */
+async function tokenOfLength(length: number): Promise<string> {
+  const sign = (padding: number, headerPadding: number) =>
+    issuer.sign(issuer.accessClaims({ padding: 'p'.repeat(padding) }), { header: { pad: 'h'.repeat(headerPadding) } });
+  // An unpadded base64url part is never 4k + 1 characters long: some lengths need both parts to move.
+  const estimate = Math.floor(((length - (await sign(0, 0)).length) * 3) / 4);
+  for (let headerPadding = 0; headerPadding < 3; headerPadding++) {
+    for (let padding = estimate - 4; padding <= estimate + 4; padding++) {
+      const token = await sign(padding, headerPadding);
+      if (token.length === length) return token;
+    }
+  }
+  throw new Error(`No token of ${length} characters.`);
+}
 
 describe('clock tolerance (5 s) at its edges', () => {
   it('exp: accepted 4 s past, refused 5 s past', async () => {
@@ -423,6 +447,51 @@ describe('the log', () => {
     logLines.length = 0;
     await expectRefused(await issuer.sign(issuer.accessClaims(), { header: { kid: 'k'.repeat(10_000) } }), 'access', /key ID/);
     expect(logLines[0]!.length).toBeLessThan(300);
+  });
+
+  it('carries at most 64 characters of a kid and 16 of an alg, and leaves out one that is not a string', async () => {
+    logLines.length = 0;
+    await expectRefused(forge({ alg: `RS${'9'.repeat(40)}`, kid: `${'k'.repeat(64)}-and-more` }, issuer.accessClaims()), 'access', /algorithm is not accepted/);
+    await expectRefused(forge({ alg: 7, kid: 7 }, issuer.accessClaims()), 'access', /malformed|algorithm/);
+    expect(logLines[0]).toBe(`oidc_token_refused kind="access" reason="alg_not_allowed" kid="${'k'.repeat(64)}" alg="RS${'9'.repeat(14)}"`);
+    expect(logLines[1]).toMatch(/^oidc_token_refused kind="access" reason="\w+"$/);
+  });
+
+  // Operators search the log by reason: each check that refuses a token names itself.
+  it.each<[string, OidcTokenKind, () => string | Promise<string>, { nonce?: string }?]>([
+    ['missing', 'access', () => ''],
+    ['missing', 'access', () => undefined as unknown as string],
+    ['too_long', 'access', () => issuer.sign(issuer.accessClaims({ padding: 'p'.repeat(16 * 1024) }))],
+    ['refused_header', 'access', () => issuer.sign(issuer.accessClaims(), { header: { x5c: ['MIIB'] } })],
+    ['alg_not_allowed', 'access', () => forge({ alg: 'none', typ: 'JWT' }, issuer.accessClaims())],
+    ['not_supported', 'access', () => issuer.sign(issuer.accessClaims(), { header: { crit: ['urn:example:x'], 'urn:example:x': 1 }, crit: { 'urn:example:x': true } })],
+    ['malformed', 'access', () => 'not-a-token'],
+    ['bad_signature', 'access', async () => `${(await issuer.sign(issuer.accessClaims())).split('.').slice(0, 2).join('.')}.`],
+    ['unknown_key', 'access', () => attackerIssuer.sign(issuer.accessClaims(), { header: { kid: 'not-a-key-of-the-issuer' } })],
+    ['wrong_issuer', 'access', () => issuer.sign(issuer.accessClaims({ iss: otherIssuer.url }))],
+    ['wrong_audience', 'access', () => issuer.sign(issuer.accessClaims({ aud: issuer.clientId }))],
+    ['missing_exp', 'access', () => issuer.sign(issuer.accessClaims({ exp: undefined }))],
+    ['invalid_nbf', 'access', () => issuer.sign(issuer.accessClaims({ nbf: String(now()) }))],
+    ['expired', 'access', () => issuer.sign(issuer.accessClaims({ iat: now() - 3600, exp: now() - 60 }))],
+    ['too_old', 'access', () => issuer.sign(issuer.accessClaims({ iat: now() - 86_406, exp: now() + 3600 }))],
+    ['not_yet_valid', 'access', () => issuer.sign(issuer.accessClaims({ nbf: now() + 120 }))],
+    ['issued_in_future', 'access', () => issuer.sign(issuer.accessClaims({ iat: now() + 3600, exp: now() + 7200 }))],
+    ['wrong_typ', 'access', () => issuer.sign(issuer.accessClaims(), { header: { typ: 'JOSE' } })],
+    ['invalid_sub', 'access', () => issuer.sign(issuer.accessClaims({ sub: '' }))],
+    ['machine_to_machine', 'access', () => issuer.sign(issuer.accessClaims({ sub: 'client-abc@clients' }))],
+    ['logout_token', 'id', () => issuer.sign(issuer.logoutClaims())],
+    ['missing_azp', 'id', () => issuer.sign(issuer.idClaims({ aud: [issuer.clientId, 'another-client'] }))],
+    ['wrong_azp', 'id', () => issuer.sign(issuer.idClaims({ azp: 'another-client' }))],
+    ['wrong_nonce', 'id', () => issuer.sign(issuer.idClaims({ nonce: 'n-1' })), { nonce: 'n-2' }],
+    ['not_a_logout_token', 'logout', () => issuer.sign(issuer.logoutClaims({ events: undefined }))],
+    ['logout_with_nonce', 'logout', () => issuer.sign(issuer.logoutClaims({ nonce: 'n' }))],
+    ['invalid_jti', 'logout', () => issuer.sign(issuer.logoutClaims({ jti: 'j'.repeat(257) }))],
+    ['invalid_sid', 'logout', () => issuer.sign(issuer.logoutClaims({ sid: 12 }))],
+  ])('logs reason="%s" for a %s token that fails that check', async (reason, kind, make, options) => {
+    logLines.length = 0;
+    await expect(verifier.verify(await make(), kind, options)).rejects.toMatchObject({ type: 'invalid_token', status: 401 });
+    expect(logLines).toHaveLength(1);
+    expect(logLines[0]).toMatch(new RegExp(`^oidc_token_refused kind="${kind}" reason="${reason}"( kid="[^"]*")?( alg="[^"]*")?$`));
   });
 });
 

@@ -2,6 +2,7 @@
  * The verifier against a local issuer: tokens that must pass do, for each kind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../shared/log.js';
 import { oidcPort, type OidcVerifier } from '../../shared/oidc/index.js';
 import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
 import { createTestPlatform } from '../helpers/platform.js';
@@ -31,5 +32,18 @@ describe('oidc verifier', () => {
   it('refuses an expired token', async () => {
     const now = Math.floor(Date.now() / 1000);
     await expect(verifier.verify(await issuer.sign(issuer.accessClaims({ iat: now - 100, exp: now - 50 })), 'access')).rejects.toMatchObject({ type: 'invalid_token', status: 401, message: 'The token has expired.' });
+  });
+  it('refuses a token without a kid when several of the issuer\'s keys fit it: the key is ambiguous, never guessed', async () => {
+    const twoKeys = await startOidcIssuer();
+    try {
+      await twoKeys.addKey('RS256');
+      const lines: string[] = [];
+      const ambiguous = oidcPort.create(createTestPlatform({ env: twoKeys.env(), logger: createLogger((line) => lines.push(line)) }).runtime);
+      const token = await twoKeys.sign(twoKeys.accessClaims(), { header: { kid: undefined } });
+      await expect(ambiguous.verify(token, 'access')).rejects.toMatchObject({ type: 'invalid_token', status: 401, message: "The token's signing key is ambiguous." });
+      expect(lines).toEqual(['oidc_token_refused kind="access" reason="ambiguous_key" alg="RS256"']);
+    } finally {
+      await twoKeys.close();
+    }
   });
 });
