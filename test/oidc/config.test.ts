@@ -103,6 +103,8 @@ describe('AUTH0_* variables', () => {
     const verifier = oidcPort.create(createTestPlatform({ env: base }).runtime);
     await expect(verifier.verify('x.y.z', 'id')).rejects.toBeInstanceOf(ConfigError);
     await expect(verifier.verify('x.y.z', 'logout')).rejects.toThrow(/AUTH0_CLIENT_ID/);
+    const idOnly = oidcPort.create(createTestPlatform({ env: { AUTH0_DOMAIN: 'tenant.eu.auth0.com', AUTH0_TOKEN_TYPE: 'id', AUTH0_CLIENT_ID: 'client' } }).runtime);
+    await expect(idOnly.verify('x.y.z', 'access')).rejects.toThrow('AUTH0_AUDIENCE: is required to verify access tokens');
   });
 
   it('exposes the issuer and the exchange kind', () => {
@@ -119,6 +121,18 @@ describe('AUTH0_* variables', () => {
     const exact = 'x'.repeat(32);
     expect(resolve({ ...base, AUTH0_PRESET: 'custom', AUTH0_HS256_SECRET: exact }).keys.kind).toBe('secret');
     expect(resolve({ ...base, AUTH0_PRESET: 'custom', AUTH0_HS256_SECRET: exact, AUTH0_ALGORITHMS: 'HS256' }).algorithms).toEqual(['HS256']);
+  });
+
+  it.each([
+    [{ AUTH0_AUDIENCE: 'x' }, 'AUTH0_DOMAIN: is required (the Auth0 tenant or custom domain), or set AUTH0_ISSUER to the exact issuer URL'],
+    [{ AUTH0_DOMAIN: 'tenant.auth0.com' }, 'AUTH0_AUDIENCE: is required to verify access tokens (AUTH0_TOKEN_TYPE=access, the default): the API Identifier'],
+    [{ AUTH0_DOMAIN: 'tenant.auth0.com', AUTH0_TOKEN_TYPE: 'id' }, 'AUTH0_CLIENT_ID: is required to verify ID tokens (AUTH0_TOKEN_TYPE=id)'],
+    [{ ...base, AUTH0_HS256_SECRET: secret }, 'AUTH0_HS256_SECRET: is only for AUTH0_PRESET=custom: Auth0 access tokens are signed with RS256'],
+    [{ ...base, AUTH0_PRESET: 'custom', AUTH0_HS256_SECRET: secret, AUTH0_JWKS_URL: 'https://keys.example.com/jwks' }, 'AUTH0_JWKS_URL: must not be set with AUTH0_HS256_SECRET: keys come from one place'],
+    [{ ...base, AUTH0_PRESET: 'custom', AUTH0_HS256_SECRET: secret, AUTH0_ALGORITHMS: 'HS256,RS256' }, 'AUTH0_ALGORITHMS: must be HS256 (or unset) with AUTH0_HS256_SECRET'],
+    [{ ...base, AUTH0_PRESET: 'custom', AUTH0_ALGORITHMS: 'HS256' }, 'AUTH0_ALGORITHMS: may list HS256 only with AUTH0_PRESET=custom and AUTH0_HS256_SECRET'],
+  ])('a combination that cannot work says what to set: %o', (env, problem) => {
+    expect(problems(env)).toContain(problem);
   });
 
   it.each([
