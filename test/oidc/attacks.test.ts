@@ -340,6 +340,11 @@ describe('logout token rules', () => {
     await expectRefused(await issuer.sign(issuer.logoutClaims({ exp: undefined })), 'logout', /no "exp" claim/);
   });
 
+  it('takes a jti of up to 256 characters and no sid, and refuses an empty jti', async () => {
+    await expect(verifier.verify(await issuer.sign(issuer.logoutClaims({ jti: 'j'.repeat(256), sid: undefined })), 'logout')).resolves.toMatchObject({ jti: 'j'.repeat(256) });
+    await expectRefused(await issuer.sign(issuer.logoutClaims({ jti: '' })), 'logout', /no valid "jti" claim/);
+  });
+
   it('refuses a logout token used as an ID token (same audience and subject) or an access token', async () => {
     await expectRefused(await issuer.sign(issuer.logoutClaims()), 'id', /logout token cannot be used here/);
     await expectRefused(await issuer.sign(issuer.logoutClaims({ aud: issuer.audience })), 'access', /logout token cannot be used here/);

@@ -48,6 +48,11 @@ describe('AUTH0_* variables', () => {
     expect(resolve({ ...base, AUTH0_JWKS_URL: 'https://keys.example.com/jwks' }).keys).toEqual({ kind: 'jwks', url: 'https://keys.example.com/jwks' });
   });
 
+  it('writes the issuer of an AUTH0_DOMAIN in lower case, as Auth0 does; plain http only to this machine', () => {
+    expect(resolve({ ...base, AUTH0_DOMAIN: 'Tenant.EU.Auth0.com' }).issuer).toBe('https://tenant.eu.auth0.com/');
+    expect(resolve({ ...base, AUTH0_ISSUER: 'http://127.0.0.1:8080/' }).issuer).toBe('http://127.0.0.1:8080/');
+  });
+
   it('the custom preset with a secret: HS256 alone, no JWKS', () => {
     const config = resolve({ ...base, AUTH0_PRESET: 'custom', AUTH0_HS256_SECRET: secret });
     expect(config.algorithms).toEqual(['HS256']);
@@ -64,6 +69,10 @@ describe('AUTH0_* variables', () => {
     ['a domain with a path', { ...base, AUTH0_DOMAIN: 'tenant.auth0.com/x' }, 'AUTH0_DOMAIN'],
     ['an http issuer off this machine', { ...base, AUTH0_ISSUER: 'http://login.example.com/' }, 'AUTH0_ISSUER'],
     ['an issuer with credentials', { ...base, AUTH0_ISSUER: 'https://user:pw@login.example.com/' }, 'AUTH0_ISSUER'],
+    ['an issuer with a user name', { ...base, AUTH0_ISSUER: 'https://user@login.example.com/' }, 'AUTH0_ISSUER'],
+    ['an issuer with a password', { ...base, AUTH0_ISSUER: 'https://:pw@login.example.com/' }, 'AUTH0_ISSUER'],
+    ['an issuer with a #fragment', { ...base, AUTH0_ISSUER: 'https://login.example.com/#tenant' }, 'AUTH0_ISSUER'],
+    ['an issuer on this machine that is not http', { ...base, AUTH0_ISSUER: 'ftp://127.0.0.1/' }, 'AUTH0_ISSUER'],
     ['an issuer that is no URL', { ...base, AUTH0_ISSUER: 'login.example.com' }, 'AUTH0_ISSUER'],
     ['an http JWKS off this machine', { ...base, AUTH0_JWKS_URL: 'http://keys.example.com/jwks' }, 'AUTH0_JWKS_URL'],
     ['access tokens without an audience', { AUTH0_DOMAIN: 'tenant.auth0.com' }, 'AUTH0_AUDIENCE'],
