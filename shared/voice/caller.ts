@@ -22,7 +22,6 @@ export interface VoiceCall {
 
 /** A voice provider. */
 export interface VoiceCaller {
-  provider: 'twilio' | 'development';
   /** Resolves once the provider accepted the call; throws `delivery_unavailable` when it did not. */
   call(call: VoiceCall): Promise<void>;
 }

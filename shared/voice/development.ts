@@ -28,7 +28,6 @@ export const DEVELOPMENT_VOICE_NOTICE = 'voice: the development provider places 
  */
 export function createDevelopmentCaller(outbox: { record(entry: OutboxEntry): void }, logger: Logger, now: () => number): VoiceCaller {
   return {
-    provider: 'development',
     async call(call) {
       const messageId = `call-${crypto.randomUUID().replaceAll('-', '')}`;
       outbox.record({ messageId, channel: 'voice', userId: call.userId, to: call.to, content: call.text, createdAt: appwriteDate(now()) });

@@ -41,7 +41,6 @@ export function createTwilioCaller({ config, fetch, logger }: TwilioCallerOption
   const url = new URL(`/2010-04-01/Accounts/${config.TWILIO_ACCOUNT_SID}/Calls.json`, config.TWILIO_API_URL);
 
   return {
-    provider: 'twilio',
     async call(call: VoiceCall) {
       const twiml = codeCallTwiml(call);
       if (twiml.length > TWIML_MAX_CHARS) {
