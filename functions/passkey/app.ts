@@ -101,15 +101,16 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
   }
 
   /** Opens and burns the challenge a response signed. */
-  function redeem(response: { response: { clientDataJSON: string } }, flow: ChallengeFlow) {
-    let challenge = '';
+  function redeem<Flow extends ChallengeFlow>(response: { response: { clientDataJSON: string } }, flow: Flow) {
+    let clientData: unknown;
     try {
-      const parsed = clientDataSchema.safeParse(JSON.parse(isoBase64URL.toUTF8String(response.response.clientDataJSON)));
-      if (parsed.success) challenge = parsed.data.challenge;
+      clientData = JSON.parse(isoBase64URL.toUTF8String(response.response.clientDataJSON));
     } catch {
-      // Not JSON: refused below like any other challenge this function did not issue.
+      // Not JSON: refused below like client data without a challenge.
     }
-    return challenges.redeem(challenge, flow);
+    const parsed = clientDataSchema.safeParse(clientData);
+    if (!parsed.success) throw passkeyErrors.create('challenge_invalid');
+    return challenges.redeem(parsed.data.challenge, flow);
   }
 
   /** Refuses with `passkey_invalid`, saying why in the log only. */
@@ -221,8 +222,6 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
     signUpVerify: async (c, { body: { response } }) => {
       await guard.enforce([byIp(c, 'sign-up')]);
       const { userId, username, challenge } = await redeem(response, 'sign-up');
-      // Every sign-up challenge names its user; one that does not was not made by this route.
-      if (userId === undefined || username === undefined) throw passkeyErrors.create('challenge_invalid');
       const passkey = await verifiedRegistration(response as RegistrationResponseJSON, challenge, userId);
       // The passkey first: its ID is unique, and a user with no passkey would hold the name for nothing.
       await store(passkey);

@@ -17,33 +17,31 @@ import { onceKey, type OnceStore } from '../../shared/once/store.js';
 import { passkeyErrors } from './errors.js';
 
 /** The step a challenge was issued for; a challenge for one step is refused by every other. */
-export type ChallengeFlow = 'sign-up' | 'add' | 'sign-in';
+export type ChallengeFlow = ChallengeClaims['flow'];
 
-/** What a challenge carries: its flow, the user it is for (none for discoverable sign-in), its expiry. */
-export interface ChallengeClaims {
-  flow: ChallengeFlow;
-  /** The Appwrite user ID the ceremony is for. */
-  userId?: string | undefined;
-  /** The normalised username of a sign-up. */
-  username?: string | undefined;
-  /** ms since epoch. */
-  expiresAt: number;
-}
+const userId = z.string().max(36);
+const signed = { expiresAt: z.number().int(), nonce: z.string() };
+/** Each flow's claims: a sign-up names its user and username, adding names the session's user, a username-first sign-in the user. */
+const claimsSchema = z.discriminatedUnion('flow', [
+  z.object({ flow: z.literal('sign-up'), userId, username: z.string().max(64), ...signed }),
+  z.object({ flow: z.literal('add'), userId, ...signed }),
+  z.object({ flow: z.literal('sign-in'), userId: userId.optional(), ...signed }),
+]);
 
-const claimsSchema = z.object({
-  flow: z.enum(['sign-up', 'add', 'sign-in']),
-  userId: z.string().max(36).optional(),
-  username: z.string().max(64).optional(),
-  expiresAt: z.number().int(),
-  nonce: z.string(),
-});
+/** What a challenge carries, by flow: the Appwrite user ID it is for (none for discoverable sign-in), a sign-up's normalised username. */
+export type ChallengeClaims = DistributiveOmit<z.output<typeof claimsSchema>, 'expiresAt' | 'nonce'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A redeemed challenge: its flow's claims, its expiry (ms since epoch), and the challenge string the verification must expect. */
+export type RedeemedChallenge<Flow extends ChallengeFlow> = Extract<ChallengeClaims, { flow: Flow }> & { expiresAt: number; challenge: string };
 
 const encoder = new TextEncoder();
-const toBase64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const toBase64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
+/** The bytes of unpadded base64url text, or `null` for anything else (atob would take `+`, `/`, padding and spaces). */
 function fromBase64url(text: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/') + '='.repeat((4 - (text.length % 4)) % 4));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  // A length of 4n+1 characters encodes no whole byte: atob throws on it.
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
+  return Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (char) => char.charCodeAt(0));
 }
 
 /**
@@ -58,6 +56,7 @@ function fromBase64url(text: string): Uint8Array<ArrayBuffer> | null {
  */
 export function createChallenges(options: { secret: string; lifetimeMs: number; clock: Clock; once: OnceStore }) {
   const { lifetimeMs, clock, once } = options;
+  // Stryker disable next-line BooleanLiteral: extractable or not, the key is never exported
   const key = crypto.subtle.importKey('raw', encoder.encode(`kit-passkey-challenge:${options.secret}`), { name: 'HMAC', hash: 'SHA-256' }, false, [
     'sign',
     'verify',
@@ -65,7 +64,7 @@ export function createChallenges(options: { secret: string; lifetimeMs: number; 
 
   return {
     /** A fresh challenge string for the options answer (`challenge` of `generate*Options`). */
-    async issue(claims: Omit<ChallengeClaims, 'expiresAt'>): Promise<string> {
+    async issue(claims: ChallengeClaims): Promise<string> {
       const nonce = toBase64url(crypto.getRandomValues(new Uint8Array(32)));
       const payload = toBase64url(encoder.encode(JSON.stringify({ ...claims, expiresAt: clock.now() + lifetimeMs, nonce })));
       const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await key, encoder.encode(payload)));
@@ -75,28 +74,26 @@ export function createChallenges(options: { secret: string; lifetimeMs: number; 
     /**
      * Checks a challenge that came back in `clientDataJSON` (base64url of the string {@link issue}
      * returned) and burns it. Throws `challenge_invalid` when it is forged, for another flow or already
-     * used, `challenge_expired` when it is late. Returns the claims and the challenge string the
-     * verification must expect.
+     * used, `challenge_expired` when it is late.
      */
-    async redeem(returned: string, flow: ChallengeFlow): Promise<ChallengeClaims & { challenge: string }> {
+    async redeem<Flow extends ChallengeFlow>(returned: string, flow: Flow): Promise<RedeemedChallenge<Flow>> {
       const bytes = fromBase64url(returned);
-      const challenge = bytes ? new TextDecoder().decode(bytes) : '';
-      const [payload, mac, ...rest] = challenge.split('.');
-      const macBytes = mac === undefined ? null : fromBase64url(mac);
-      const genuine =
-        payload !== undefined &&
-        macBytes !== null &&
-        rest.length === 0 &&
-        // verify() compares in constant time.
-        (await crypto.subtle.verify('HMAC', await key, macBytes, encoder.encode(payload)));
-      if (!genuine) throw passkeyErrors.create('challenge_invalid');
-      const parsed = claimsSchema.safeParse(JSON.parse(new TextDecoder().decode(fromBase64url(payload) ?? new Uint8Array())));
-      if (!parsed.success || parsed.data.flow !== flow) throw passkeyErrors.create('challenge_invalid');
-      if (parsed.data.expiresAt < clock.now()) throw passkeyErrors.create('challenge_expired');
-      if (!(await once.claim(await onceKey('passkey.challenge', parsed.data.nonce), parsed.data.expiresAt))) {
+      if (bytes === null) throw passkeyErrors.create('challenge_invalid');
+      const parts = new TextDecoder().decode(bytes).split('.');
+      if (parts.length !== 2) throw passkeyErrors.create('challenge_invalid');
+      const [payload, mac] = parts as [string, string];
+      const macBytes = fromBase64url(mac);
+      // verify() compares in constant time.
+      if (macBytes === null || !(await crypto.subtle.verify('HMAC', await key, macBytes, encoder.encode(payload)))) {
         throw passkeyErrors.create('challenge_invalid');
       }
-      return { flow: parsed.data.flow, userId: parsed.data.userId, username: parsed.data.username, expiresAt: parsed.data.expiresAt, challenge: returned };
+      // Signed by this function, so its own well-formed JSON.
+      const parsed = claimsSchema.safeParse(JSON.parse(new TextDecoder().decode(fromBase64url(payload)!)));
+      if (!parsed.success || parsed.data.flow !== flow) throw passkeyErrors.create('challenge_invalid');
+      const { nonce, ...claims } = parsed.data;
+      if (claims.expiresAt < clock.now()) throw passkeyErrors.create('challenge_expired');
+      if (!(await once.claim(await onceKey('passkey.challenge', nonce), claims.expiresAt))) throw passkeyErrors.create('challenge_invalid');
+      return { ...claims, challenge: returned } as RedeemedChallenge<Flow>;
     },
   };
 }
