@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyResult } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyResult, type ProtectedHeaderParameters } from 'jose';
 import * as z from 'zod';
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../config.js';
@@ -134,12 +134,14 @@ function reasonFor(error: unknown): Refusal {
 
 /** The `kid` and `alg` of a token, shortened, for the log: never the token itself (nor anything for a token that is no string). */
 function headerForLog(token: string): { kid?: string; alg?: string } {
+  let header: ProtectedHeaderParameters;
   try {
-    const { kid, alg } = decodeProtectedHeader(token);
-    return { kid: typeof kid === 'string' ? kid.slice(0, 64) : undefined, alg: typeof alg === 'string' ? alg.slice(0, 16) : undefined };
+    header = decodeProtectedHeader(token);
   } catch {
     return {};
   }
+  const { kid, alg } = header;
+  return { kid: typeof kid === 'string' ? kid.slice(0, 64) : undefined, alg: typeof alg === 'string' ? alg.slice(0, 16) : undefined };
 }
 
 /** Back-Channel Logout §2.4: `events` is an object whose member for the logout event is an object (arrays are not). */
