@@ -84,6 +84,8 @@ describe('wasm argon2 verifier (Node)', () => {
     '$argon2id$v=16$m=2048,t=4,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA', // version
     '$argon2id$v=19$m=2048,t=0,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA', // t=0
     '$argon2id$v=19$m=8,t=1,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA', // m < 8p
+    // m < 8p, and a key of zeros: what the key's slot holds when libargon2 refuses to fill it.
+    '$argon2id$v=19$m=8,t=1,p=3$Z3dETTZKd3hWS2I2Sm9reQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
     '$argon2id$v=19$m=2048,t=4,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbAxy', // impossible base64 length
     '$argon2id$v=19$m=4194304,t=4,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA', // 4 GiB
     '$argon2id$v=19$m=2048,t=4,p=3$Z3dETTZKd3hWS2I2Sm9reQ$wgveqfFkrpa8T8jKK53MSXqWbadnWmprLlSF54TqkbA\n',
