@@ -143,7 +143,8 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
       const window = windowAt(clock.now(), rule);
       const rowId = await rateLimitRowId(key, rule, window.index);
 
-      const saw = (exists: boolean) => options.sightings?.saw(rowId, exists, window.resetAt);
+      // Only what a call ended with is recorded: a 409 or a 404 on the way is followed by a call that knows better.
+      const sawRow = () => options.sightings?.saw(rowId, true, window.resetAt);
       // Which call goes first is only a guess (row-sightings.ts): the other one follows if it was wrong.
       let create = options.sightings?.exists(rowId, clock.now()) !== true;
 
@@ -158,12 +159,11 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
                 data: { hits: 1, expiresAt: new Date(window.resetAt).toISOString() },
               }),
             );
-            saw(true);
+            sawRow();
             return { allowed: true, remaining: rule.limit - 1, resetAt: window.resetAt };
           } catch (error) {
             // Another request created the row first: count on it.
             if (!isDuplicateRow(error)) throw failure(error, 'tablesDB.createRow');
-            saw(true);
             create = false;
             continue;
           }
@@ -176,11 +176,10 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
           );
         } catch (error) {
           if (isLimitExceeded(error)) {
-            saw(true);
+            sawRow();
             return { allowed: false, remaining: 0, resetAt: window.resetAt };
           }
           if (!isMissingRow(error)) throw failure(error, 'tablesDB.incrementRowColumn');
-          saw(false);
           create = true;
           continue;
         }
@@ -189,7 +188,7 @@ export function createAppwriteStore(connection: AppwriteConnection, options: App
           logger.error('rate_limiter_call_failed', { store: 'appwrite', operation: 'tablesDB.incrementRowColumn', reason: 'bad_response' });
           throw rateLimiterUnavailable();
         }
-        saw(true);
+        sawRow();
         return { allowed: true, remaining: Math.max(0, rule.limit - parsed.data.hits), resetAt: window.resetAt };
       }
       logger.error('rate_limiter_call_failed', { store: 'appwrite', operation: 'consume', reason: 'retries_exhausted' });

@@ -31,7 +31,7 @@
  */
 import type { z } from 'zod';
 import { KitError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { silentLogger, type Logger } from '../log.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { counterResetResponseSchema, counterResponseSchema, type counterRequestSchema } from './durable-object.js';
@@ -90,6 +90,7 @@ export function createDurableObjectStore<Id>(
   options: DurableObjectStoreOptions = {},
 ): RateLimitStore {
   const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
 
   /**
    * Sends one request to a counter's object and reads its answer with `schema`. Anything but a
@@ -106,18 +107,18 @@ export function createDurableObjectStore<Id>(
         body: JSON.stringify(request),
       });
       if (!response.ok) {
-        options.logger?.error('rate_limiter_call_failed', { ...failed, status: response.status });
+        logger.error('rate_limiter_call_failed', { ...failed, status: response.status });
         throw rateLimiterUnavailable();
       }
       answer = await response.json();
     } catch (error) {
       if (error instanceof KitError) throw error;
-      options.logger?.error('rate_limiter_call_failed', { ...failed, reason: 'unreachable' });
+      logger.error('rate_limiter_call_failed', { ...failed, reason: 'unreachable' });
       throw rateLimiterUnavailable();
     }
     const parsed = schema.safeParse(answer);
     if (parsed.success) return parsed.data;
-    options.logger?.error('rate_limiter_call_failed', { ...failed, reason: 'bad_response' });
+    logger.error('rate_limiter_call_failed', { ...failed, reason: 'bad_response' });
     throw rateLimiterUnavailable();
   }
 
@@ -164,7 +165,7 @@ export function createDurableObjectStore<Id>(
       ({ key, rule } = checkConsumeInput(key, rule));
       const answer = await ask(counterName(key, rule), { op: 'reset', now: clock.now() }, counterResetResponseSchema);
       // A sealed window stays as it is (durable-object.ts): a success that came too late to clear it.
-      if (!answer.reset) options.logger?.warn('rate_limit_clear_too_late', { store: 'durable_object' });
+      if (!answer.reset) logger.warn('rate_limit_clear_too_late', { store: 'durable_object' });
     },
   };
 }

@@ -179,7 +179,7 @@ describe('Durable Object store: remembered refusals', () => {
     expect(bodies).toHaveLength(1);
     expect(bodies[0]).toMatchObject({ op: 'consume', now: 90_000, seal: false });
 
-    const unsealed = createDurableObjectStore(namespaceOf(answering(200, { allowed: false, remaining: 0, resetAt: 120_000 })));
+    const unsealed = createDurableObjectStore(namespaceOf(answering(200, { allowed: false, remaining: 0, resetAt: 120_000 })), { clock: { now: () => 90_000 } });
     await unsealed.consume('k', rule, { seal: true });
     expect(unsealed.knownRefusal?.('k', rule)).toBeNull();
   });
