@@ -98,8 +98,9 @@ export async function discoverIssuer(options: { issuer: string; fetch: OutboundF
   const entry = discoveries.get(issuer) ?? {};
   discoveries.set(issuer, entry);
   if (entry.metadata) return entry.metadata;
-  // jose times its JWKS cooldown with Date.now; this cooldown runs on the same timeline.
-  if (entry.failedAt !== undefined && Date.now() - entry.failedAt < cooldownMs) throw issuerUnavailable();
+  // jose times its JWKS cooldown with Date.now; this cooldown runs on the same timeline. Never
+  // failed counts as failed long ago.
+  if (Date.now() - (entry.failedAt ?? -Infinity) < cooldownMs) throw issuerUnavailable();
   try {
     entry.metadata = await fetchMetadata(fetch, issuer);
     return entry.metadata;

@@ -181,9 +181,8 @@ function brokenKindRule(result: JWTVerifyResult, kind: OidcTokenKind, clientId: 
   }
 
   if (kind === 'id') {
-    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     // OIDC Core §3.1.3.7: with several audiences, azp names the client the token was issued to.
-    if (audiences.length > 1 && payload.azp === undefined) return { code: 'missing_azp', message: 'The token has several audiences but no authorized party.' };
+    if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) return { code: 'missing_azp', message: 'The token has several audiences but no authorized party.' };
     if (payload.azp !== undefined && payload.azp !== clientId) return { code: 'wrong_azp', message: 'The token was issued to another application.' };
   }
 

@@ -288,6 +288,14 @@ describe('claim attacks', () => {
   });
 });
 
+describe('access token rules', () => {
+  it('checks no azp: an access token lists several audiences without one, or names whichever client asked for it', async () => {
+    const several = issuer.accessClaims({ aud: [issuer.audience, `${issuer.url}userinfo`], azp: undefined });
+    await expect(verifier.verify(await issuer.sign(several), 'access')).resolves.toMatchObject({ sub: 'auth0|alice' });
+    await expect(verifier.verify(await issuer.sign(issuer.accessClaims({ azp: 'another-client' })), 'access')).resolves.toMatchObject({ azp: 'another-client' });
+  });
+});
+
 describe('ID token rules', () => {
   it('checks azp when aud lists several audiences, and whenever azp is present', async () => {
     const several = [issuer.clientId, 'another-client'];
@@ -297,8 +305,13 @@ describe('ID token rules', () => {
     await expect(verifier.verify(await issuer.sign(issuer.idClaims({ aud: several, azp: issuer.clientId })), 'id')).resolves.toBeTruthy();
   });
 
-  it('checks the nonce when the caller passes one', async () => {
+  it('needs no azp with one audience, also as a list of one', async () => {
+    await expect(verifier.verify(await issuer.sign(issuer.idClaims({ aud: [issuer.clientId] })), 'id')).resolves.toMatchObject({ aud: [issuer.clientId] });
+  });
+
+  it('checks the nonce when the caller passes one, and only then', async () => {
     const token = await issuer.sign(issuer.idClaims({ nonce: 'n-0S6_WzA2Mj' }));
+    await expect(verifier.verify(token, 'id')).resolves.toMatchObject({ nonce: 'n-0S6_WzA2Mj' });
     await expect(verifier.verify(token, 'id', { nonce: 'n-0S6_WzA2Mj' })).resolves.toMatchObject({ nonce: 'n-0S6_WzA2Mj' });
     await expect(verifier.verify(token, 'id', { nonce: 'n-other' })).rejects.toMatchObject({ type: 'invalid_token', message: expect.stringMatching(/nonce/) });
     const withoutNonce = await issuer.sign(issuer.idClaims());

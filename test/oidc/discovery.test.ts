@@ -24,6 +24,8 @@ let base: string;
 beforeAll(async () => {
   server = createServer((request, response) => {
     accepts.push(request.headers.accept ?? '');
+    const sized = /^\/sized\/(\d+)$/.exec(request.url!);
+    if (sized) return response.writeHead(200, { 'content-type': 'application/json' }).end('x'.repeat(Number(sized[1])));
     const issuer = `${base}${request.url!.replace('/.well-known/openid-configuration', '')}/`;
     const failure = failures.get(issuer);
     if (failure === 'truncated') {
@@ -105,6 +107,32 @@ describe('an issuer that cannot answer', () => {
     const failure = fetchIssuerText((url, init) => fetch(url, init), 'http://127.0.0.1:9/.well-known/jwks.json');
     await expect(failure).rejects.toBeInstanceOf(IssuerUnreachable);
     await expect(failure).rejects.toThrow(expect.objectContaining({ name: 'IssuerUnreachable', message: 'TypeError' }));
+  });
+});
+
+describe('fetchIssuerText', () => {
+  const get = (url: string) => fetchIssuerText((input, init) => fetch(input, init), url);
+
+  it('reads a document of up to 256 KiB, and no more', async () => {
+    await expect(get(`${base}/sized/${256 * 1024}`)).resolves.toHaveLength(256 * 1024);
+    await expect(get(`${base}/sized/${256 * 1024 + 1}`)).rejects.toThrow(expect.objectContaining({ name: 'IssuerUnreachable', message: 'document too large' }));
+  });
+
+  // The platform's fetch is the kit's port; a polyfill or a wrapper may reject with anything.
+  it('says "fetch failed" or "body unreadable" when a fetch fails with something that is no Error', async () => {
+    const url = `${base}/sized/10`;
+    await expect(fetchIssuerText(() => Promise.reject('offline'), url)).rejects.toThrow(expect.objectContaining({ name: 'IssuerUnreachable', message: 'fetch failed' }));
+    const broken = new ReadableStream({ start: (controller) => controller.error('gone') });
+    await expect(fetchIssuerText(() => Promise.resolve(new Response(broken)), url)).rejects.toThrow(expect.objectContaining({ name: 'IssuerUnreachable', message: 'body unreadable' }));
+  });
+
+  it('fails discovery closed, logged as unexpected, when a fetch misbehaves in a way no issuer causes', async () => {
+    const answer = new Response('{}', { status: 500 });
+    answer.body!.getReader(); // a body someone else is reading cannot be cancelled
+    const logged: string[] = [];
+    const discovery = discoverIssuer({ issuer: newIssuer(), fetch: () => Promise.resolve(answer), cooldownMs: 30_000, logger: createLogger((line) => logged.push(line)) });
+    await expect(discovery).rejects.toMatchObject(unavailable);
+    expect(logged).toEqual(['oidc_discovery_failed reason="unexpected"']);
   });
 });
 

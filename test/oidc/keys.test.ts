@@ -141,6 +141,8 @@ describe('an unreachable JWKS', () => {
     await expect(verifier.verify(token, 'access')).rejects.toMatchObject({ type: 'issuer_unavailable', status: 503 });
     expect(issuer.jwksFetches).toBe(1);
     expect(logLines.some((line) => line.startsWith('oidc_jwks_unreachable'))).toBe(true);
+    // The issuer is at fault, not the token: no token refusal is logged.
+    expect(logLines.filter((line) => line.startsWith('oidc_token_refused'))).toEqual([]);
 
     issuer.failJwks(null);
     // Every request meanwhile fails at once, without asking the issuer.
