@@ -51,12 +51,17 @@ interface SetupOptions {
 function setup(env: EnvSource = {}, options: SetupOptions = {}) {
   const lines: string[] = [];
   const counted: string[] = [];
+  const released: string[] = [];
   const memory = createMemoryStore({ clock: dev.clock });
   const rateLimitStore: RateLimitStore = {
     ...memory,
     consume: (key, rule, consumeOptions) => {
       counted.push(key);
       return memory.consume(key, rule, consumeOptions);
+    },
+    reset: (key, rule) => {
+      released.push(key);
+      return memory.reset(key, rule);
     },
     ...options.store?.(memory),
   };
@@ -72,7 +77,7 @@ function setup(env: EnvSource = {}, options: SetupOptions = {}) {
   const app = createPasswordApp(parseConfig(passwordConfigSchema, env), { ...platform, users });
   const call = (path: string, body: Record<string, unknown>) =>
     app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, { clientIp: CLIENT_IP });
-  return { app, call, lines, counted, audit: platform.audit };
+  return { app, call, lines, counted, released, audit: platform.audit };
 }
 
 describe('the counters a login keeps', () => {
@@ -91,6 +96,44 @@ describe('the counters a login keeps', () => {
         `password.captcha-after|${alice}`,
       ]),
     );
+  });
+
+  it('a sign-up counts the client address, the claim on the name (as an account key) and the budget across everyone; a created user releases nothing', async () => {
+    const { call, counted, released, lines } = setup();
+
+    expect((await call('/register', { username: 'alice', password: PASSWORD })).status).toBe(201);
+
+    const alice = await accountKey('username', 'alice');
+    expect(new Set(counted)).toEqual(new Set(['password.register.ip|ip:v4:198.51.100.7', `password.register.name|${alice}`, 'password.register.all|all']));
+    // The user holds the name now; its claim ends with its window.
+    expect(released).toEqual([]);
+    expect(lines.at(-1)).toBe(`user_registered userId="${await userIdForUsername('alice')}"`);
+  });
+
+  it('a change counts the client address and the typed name, each under its own scope', async () => {
+    const { call, counted } = setup();
+    await call('/register', { username: 'alice', password: PASSWORD });
+    counted.length = 0;
+
+    expect((await call('/change', { username: 'alice', currentPassword: WRONG, newPassword: 'second password 2' })).status).toBe(401);
+
+    const alice = await accountKey('username', 'alice');
+    expect(new Set(counted)).toEqual(new Set(['password.change.ip|ip:v4:198.51.100.7', `password.account|${alice}`, `password.account-cap|${alice}`]));
+  });
+
+  it('serves a request without a client address (no platform env), counted under the unknown address', async () => {
+    const { app, counted } = setup();
+    const post = (path: string, body: Record<string, unknown>) =>
+      app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    expect((await post('/register', { username: 'alice', password: PASSWORD })).status).toBe(201);
+    expect((await post('/change', { username: 'alice', currentPassword: PASSWORD, newPassword: 'second password 2' })).status).toBe(204);
+    expect((await post('/login', { username: 'alice', password: 'second password 2' })).status).toBe(200);
+    expect([...new Set(counted.filter((key) => key.endsWith('.ip|ip:unknown')))]).toEqual([
+      'password.register.ip|ip:unknown',
+      'password.change.ip|ip:unknown',
+      'password.login.ip|ip:unknown',
+    ]);
   });
 
   it('refuses past the account cap with 429, logged under password.account-cap', async () => {
@@ -153,6 +196,27 @@ describe('what a password change logs', () => {
     expect(changed.status).toBe(503);
     expect(await changed.json()).toMatchObject({ type: 'appwrite_unavailable' });
     expect(lines.join('\n')).not.toMatch(/password_changed/);
+  });
+});
+
+describe('failing closed', () => {
+  it('signs in no unknown or password-less account, even through a verifier that matches anything', async () => {
+    const lines: string[] = [];
+    const platform = createTestPlatform({
+      clock: dev.clock,
+      logger: createLogger((line) => lines.push(line)),
+      passwordVerifier: { verify: async () => true },
+      connection: { APPWRITE_ENDPOINT: dev.endpoint, APPWRITE_PROJECT_ID: PROJECT_ID, APPWRITE_API_KEY: SERVER_KEY, APPWRITE_TIMEOUT_MS: 5000 },
+    });
+    const app = createPasswordApp(parseConfig(passwordConfigSchema, {}), platform);
+    await dev.users().create({ userId: await userIdForUsername('nopassword') });
+
+    for (const username of ['nobody', 'nopassword']) {
+      const login = await app.request('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
+      expect(login.status, username).toBe(401);
+      expect(await login.json()).toMatchObject({ type: 'invalid_credentials' });
+    }
+    expect(dev.store.tokens.size).toBe(0);
   });
 });
 
