@@ -5,7 +5,8 @@
  * form-encoded body with `To`, `From` and exactly one of `Url`, `Twiml` (at most 4000 characters)
  * or `ApplicationSid`; 201 and the Call resource (`sid`, `status: "queued"`, ...) on success, else
  * Twilio's error shape (`code`, `message`, `more_info`, `status`). `script` makes the next requests
- * answer otherwise. Every request is recorded, so tests assert exactly what the kit sent (in workerd,
+ * answer otherwise: a Twilio error, no answer, a dropped connection, or any status and body (what a
+ * proxy in between, or an answer the kit does not expect, would look like). Every request is recorded, so tests assert exactly what the kit sent (in workerd,
  * through `GET /_requests`, which is the fake's own, not Twilio's).
  *
  * It also answers Twilio Verify v2 (§4.4) for the service `FAKE_TWILIO.verifyServiceSid`:
@@ -44,7 +45,8 @@ interface Verification {
 export type TwilioScript =
   | { kind: 'error'; status: number; code: number; message: string }
   | { kind: 'hang' }
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  | { kind: 'answer'; status: number; contentType: string; body: string };
 
 /** A request the fake received. */
 export interface TwilioRequest {
@@ -52,6 +54,7 @@ export interface TwilioRequest {
   path: string;
   authorization: string | undefined;
   contentType: string;
+  accept: string | undefined;
   fields: Record<string, string>;
 }
 
@@ -128,12 +131,16 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       response.writeHead(200, { 'content-type': 'application/json' });
       return void response.end(JSON.stringify(requests));
     }
-    requests.push({ method: request.method ?? '', path, authorization: request.headers.authorization, contentType, fields });
+    requests.push({ method: request.method ?? '', path, authorization: request.headers.authorization, contentType, accept: request.headers.accept, fields });
 
     const scripted = scripts.shift();
     if (scripted?.kind === 'hang') return void hanging.add(response);
     if (scripted?.kind === 'drop') return void request.socket.destroy();
     if (scripted?.kind === 'error') return twilioError(response, scripted.status, scripted.code, scripted.message);
+    if (scripted?.kind === 'answer') {
+      response.writeHead(scripted.status, { 'content-type': scripted.contentType });
+      return void response.end(scripted.body);
+    }
 
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/.exec(path);
     const verifyMatch = /^\/v2\/Services\/([^/]+)\/(Verifications|VerificationCheck)$/.exec(path);

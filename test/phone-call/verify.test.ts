@@ -85,6 +85,7 @@ describe('PHONE_CALL_MODE=verify', () => {
         path: `/v2/Services/${FAKE_TWILIO.verifyServiceSid}/Verifications`,
         authorization: basicAuth,
         contentType: 'application/x-www-form-urlencoded',
+        accept: 'application/json',
         fields: { To: phone, Channel: 'call', Locale: 'de' },
       },
     ]);
@@ -97,6 +98,7 @@ describe('PHONE_CALL_MODE=verify', () => {
       path: `/v2/Services/${FAKE_TWILIO.verifyServiceSid}/VerificationCheck`,
       authorization: basicAuth,
       contentType: 'application/x-www-form-urlencoded',
+      accept: 'application/json',
       fields: { To: phone, Code: code },
     });
     const { userId, secret } = verified.json as { userId: string; secret: string };
