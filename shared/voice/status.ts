@@ -24,6 +24,7 @@ const encoder = new TextEncoder();
 export async function twilioSignature(authToken: string, url: string, params: Readonly<Record<string, string>>): Promise<string> {
   // Sorted by name in code-unit order, as Twilio's own helpers sort.
   const data = url + Object.keys(params).sort().map((name) => name + params[name]).join('');
+  // Stryker disable next-line BooleanLiteral: whether the key could be exported changes nothing; it never leaves this function
   const key = await crypto.subtle.importKey('raw', encoder.encode(authToken), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(data)));
   return btoa(String.fromCharCode(...mac));
@@ -56,6 +57,7 @@ export const statusCallbackPort = definePort<StatusCallbackVerifier | null>((run
   return {
     url,
     async verify(params, signature) {
+      // Stryker disable next-line ConditionalExpression: an absent signature would compare as "" and be refused all the same; this only skips the HMAC
       if (!signature) return false;
       return constantTimeEqualText(await twilioSignature(authToken, url, params), signature);
     },

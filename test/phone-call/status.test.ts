@@ -10,7 +10,7 @@ import { createLogger } from '../../shared/log.js';
 import { openApiDocument } from '../../shared/openapi.js';
 import { startNodeServer, type RunningNodeServer } from '../../shared/runtime/node.js';
 import type { UserRecord } from '../../shared/users.js';
-import { twilioSignature, voicePort } from '../../shared/voice/index.js';
+import { statusCallbackPort, twilioSignature, voicePort } from '../../shared/voice/index.js';
 import { expectDocumentedAnswer } from '../helpers/openapi-conformance.js';
 import { createTestPlatform } from '../helpers/platform.js';
 import { FAKE_TWILIO, startFakeTwilio, type FakeTwilio } from '../helpers/twilio-voice.js';
@@ -77,6 +77,37 @@ describe('StatusCallback', () => {
   it('needs the auth token, which signs the callbacks', () => {
     const { runtime } = createTestPlatform({ env: { ...twilioEnv(twilio), TWILIO_AUTH_TOKEN: '', TWILIO_STATUS_CALLBACK_URL: PUBLIC_URL } });
     expect(() => voicePort.create(runtime)).toThrow(ConfigError);
+  });
+});
+
+describe('statusCallbackPort', () => {
+  const verifierWith = (env: Record<string, string>) => statusCallbackPort.create(createTestPlatform({ env }).runtime);
+  // No call is placed here: Twilio's address is never needed.
+  const twilioAccount = {
+    VOICE_PROVIDER: 'twilio',
+    TWILIO_ACCOUNT_SID: FAKE_TWILIO.accountSid,
+    TWILIO_API_KEY_SID: FAKE_TWILIO.apiKeySid,
+    TWILIO_API_KEY_SECRET: FAKE_TWILIO.apiKeySecret,
+    TWILIO_AUTH_TOKEN: FAKE_TWILIO.authToken,
+    TWILIO_FROM_NUMBER: FAKE_TWILIO.from,
+  };
+
+  it.each([
+    ['VOICE_PROVIDER is unset', { ...twilioAccount, VOICE_PROVIDER: '', TWILIO_STATUS_CALLBACK_URL: PUBLIC_URL }],
+    ['VOICE_PROVIDER is development', { ...twilioAccount, VOICE_PROVIDER: 'development', TWILIO_STATUS_CALLBACK_URL: PUBLIC_URL }],
+    ['TWILIO_STATUS_CALLBACK_URL is unset', twilioAccount],
+  ])('checks no callback (there is no verifier) when %s', (_, env) => {
+    expect(verifierWith(env)).toBeNull();
+  });
+
+  it("accepts only Twilio's signature, by the auth token, over the configured URL and the fields posted", async () => {
+    const verifier = verifierWith({ ...twilioAccount, TWILIO_STATUS_CALLBACK_URL: PUBLIC_URL })!;
+    expect(verifier.url).toBe(PUBLIC_URL);
+    expect(await verifier.verify(completed, await twilioSignature(FAKE_TWILIO.authToken, PUBLIC_URL, completed))).toBe(true);
+    expect(await verifier.verify(completed, undefined)).toBe(false);
+    expect(await verifier.verify(completed, '')).toBe(false);
+    expect(await verifier.verify(completed, await twilioSignature(FAKE_TWILIO.apiKeySecret, PUBLIC_URL, completed))).toBe(false);
+    expect(await verifier.verify({ ...completed, CallStatus: 'completed' }, await twilioSignature(FAKE_TWILIO.authToken, PUBLIC_URL, completed))).toBe(false);
   });
 });
 
