@@ -25,7 +25,8 @@ const phonetic: Record<string, string> = {
 export function spellCode(code: string): string {
   return [...code.toLowerCase()]
     .map((character) => {
-      if (/^[0-9]$/.test(character)) return character;
+      // One code point each: no anchors needed to tell a digit.
+      if (/[0-9]/.test(character)) return character;
       const word = phonetic[character];
       if (!word) throw new TypeError('A code to speak holds only digits and letters.');
       return word;

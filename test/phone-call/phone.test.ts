@@ -68,7 +68,7 @@ describe('spellCode', () => {
   });
 
   it('refuses anything but digits and letters', () => {
-    expect(() => spellCode('4<b')).toThrow(TypeError);
+    for (const code of ['4<b', '4 b', '4é', '٤b']) expect(() => spellCode(code)).toThrow(new TypeError('A code to speak holds only digits and letters.'));
   });
 });
 
