@@ -40,10 +40,10 @@ const algorithmList = z
   .string()
   .transform((value, context) => {
     const names = [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))];
-    if (names.length === 0) context.addIssue({ code: 'custom', message: 'must list at least one algorithm' });
+    if (names.length === 0) context.addIssue('must list at least one algorithm');
     for (const name of names) {
-      if (name.toLowerCase() === 'none') context.addIssue({ code: 'custom', message: 'must not list none: unsigned tokens are never accepted' });
-      else if (!(oidcAlgorithms as readonly string[]).includes(name)) context.addIssue({ code: 'custom', message: `must list only ${oidcAlgorithms.join(', ')} (case as written)` });
+      if (name.toLowerCase() === 'none') context.addIssue('must not list none: unsigned tokens are never accepted');
+      else if (!(oidcAlgorithms as readonly string[]).includes(name)) context.addIssue(`must list only ${oidcAlgorithms.join(', ')} (case as written)`);
     }
     return names as OidcAlgorithm[];
   });
