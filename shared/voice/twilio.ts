@@ -36,6 +36,7 @@ const unavailable = () => new KitError('delivery_unavailable', 'The call could n
  */
 export function createTwilioCaller({ config, fetch, logger }: TwilioCallerOptions): VoiceCaller {
   const username = config.TWILIO_API_KEY_SID ?? config.TWILIO_ACCOUNT_SID;
+  // Stryker disable next-line StringLiteral: voiceConfigSchema requires a secret or the auth token for twilio; '' only narrows the type
   const password = config.TWILIO_API_KEY_SECRET ?? config.TWILIO_AUTH_TOKEN ?? '';
   const authorization = `Basic ${btoa(`${username}:${password}`)}`;
   const url = new URL(`/2010-04-01/Accounts/${config.TWILIO_ACCOUNT_SID}/Calls.json`, config.TWILIO_API_URL);
