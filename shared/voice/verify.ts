@@ -95,8 +95,8 @@ export function createTwilioVerify({ config, fetch, logger }: { config: z.output
     },
     async check(to, code) {
       const { status, answer } = await post('check', 'VerificationCheck', new URLSearchParams({ To: to, Code: code }));
-      // 404: expired, approved already, or never started; 60202 (429): five wrong codes.
-      if (status === 404 || (status === 429 && answer?.code === 60202)) return 'expired';
+      // 404: expired, approved already, or never started; 60202 (always a 429): five wrong codes.
+      if (status === 404 || answer?.code === 60202) return 'expired';
       if (status !== 200) throw refused('check', status, answer);
       if (answer?.status === 'approved') return 'approved';
       if (answer?.status === 'pending') return 'pending';
