@@ -72,7 +72,8 @@ export default {
   reporters: ['clear-text', 'progress-append-only', 'html'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   clearTextReporter: { allowColor: false, allowEmojis: false, reportScoreTable: true, reportMutants: true },
-  ignorePatterns: ['dist', '.wrangler', 'coverage'],
+  // Other runs' sandboxes (a run per group at once, each with its own --tempDirName) are not source.
+  ignorePatterns: ['dist', '.wrangler', 'coverage', '.stryker-tmp*'],
   // Vitest does not type-check, and the `// @ts-nocheck` Stryker would add to every file changes
   // files whose text tests compare (client/routes.generated.ts).
   disableTypeChecks: false,
