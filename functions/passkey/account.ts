@@ -11,13 +11,20 @@ import type { AppwriteConnection } from '../../shared/config.js';
 import type { Logger } from '../../shared/log.js';
 import { definePort } from '../../shared/platform.js';
 
-/** Resolves a JWT to its user's ID, or `null` when Appwrite does not accept it (bad, expired, session gone, user blocked). */
-export type JwtAccounts = (jwt: string) => Promise<string | null>;
+/** The signed-in user a JWT stands for: its ID, and its email and name (empty when unset). */
+export interface SignedInAccount {
+  userId: string;
+  email: string;
+  name: string;
+}
+
+/** Resolves a JWT to its user, or `null` when Appwrite does not accept it (bad, expired, session gone, user blocked). */
+export type JwtAccounts = (jwt: string) => Promise<SignedInAccount | null>;
 
 /**
  * @example
  * ```ts
- * const userId = await createJwtAccounts(connection, logger)(jwt); // 'pw-35e7…' or null
+ * const account = await createJwtAccounts(connection, logger)(jwt); // { userId: 'pw-35e7…', email: '', name: 'alice' } or null
  * ```
  */
 export function createJwtAccounts(connection: AppwriteConnection, logger: Logger, signal?: AbortSignal): JwtAccounts {
@@ -25,7 +32,7 @@ export function createJwtAccounts(connection: AppwriteConnection, logger: Logger
     const client = new Client().setEndpoint(connection.APPWRITE_ENDPOINT).setProject(connection.APPWRITE_PROJECT_ID).setJWT(jwt);
     try {
       const account = await callAppwrite(() => new Account(client).get(), { timeoutMs: connection.APPWRITE_TIMEOUT_MS, logger, operation: 'account.get', signal });
-      return account.$id;
+      return { userId: account.$id, email: account.email, name: account.name };
     } catch (error) {
       // 401 user_jwt_invalid / general_unauthorized_scope, 403 user_blocked: not a usable session.
       if (error instanceof AppwriteException && (error.code === 401 || error.code === 403)) return null;

@@ -22,14 +22,14 @@ import { createFunctionApp, type KitEnv } from '../../shared/http.js';
 import type { Logger } from '../../shared/log.js';
 import type { OnceStore } from '../../shared/once/store.js';
 import { perAccount, perClientIp } from '../../shared/rate-limit/checks.js';
-import { createRateLimitGuard } from '../../shared/rate-limit/guard.js';
+import { createRateLimitGuard, type LimitCheck } from '../../shared/rate-limit/guard.js';
 import { accountKey } from '../../shared/rate-limit/keys.js';
 import type { RateLimitStore } from '../../shared/rate-limit/store.js';
 import { serveRoutes } from '../../shared/routes.js';
 import { createSignIn } from '../../shared/sign-in/pipeline.js';
 import { UserAlreadyExistsError, type UsersDirectory } from '../../shared/users.js';
 import { userIdForUsername } from '../password/username.js';
-import type { JwtAccounts } from './account.js';
+import type { JwtAccounts, SignedInAccount } from './account.js';
 import { createChallenges, type ChallengeFlow } from './challenge.js';
 import type { PasskeyConfig } from './config.js';
 import { passkeyErrors } from './errors.js';
@@ -54,13 +54,13 @@ export interface PasskeyPorts {
  */
 const SUPPORTED_ALGORITHMS = [-8, -7, -257];
 
-/** A username-first sign-in for a name with no passkey gets one decoy credential ID of this many bytes. */
-const DECOY_ID_BYTES = 32;
-
 const clientDataSchema = z.object({ challenge: z.string().max(8192) });
 
-/** The credential ID in logs: a keyed hash, never the ID (it is the handle a clone would use). */
+/** The credential in logs and its rate-limit subject: a hash, never the ID (it is the handle a clone would use). */
 const credentialRef = (credentialId: string) => accountKey('user', `passkey:${credentialId}`);
+
+/** What the WebAuthn library said when it refused, for the log: cut to 200 characters, as a client writes part of it (the origin it claims). */
+const detailOf = (error: unknown) => String(error).slice(0, 200);
 
 const summary = (passkey: StoredPasskey) => ({
   credentialId: passkey.credentialId,
@@ -88,16 +88,22 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
   const requireUserVerification = config.PASSKEY_USER_VERIFICATION === 'required';
   const token = { length: config.PASSKEY_TOKEN_LENGTH, expire: config.PASSKEY_TOKEN_EXPIRE };
   const expected = { expectedOrigin: config.PASSKEY_ORIGINS, expectedRPID: config.PASSKEY_RP_ID, requireUserVerification };
+  // Stryker disable next-line BooleanLiteral: extractable or not, the key is never exported
   const decoyKey = crypto.subtle.importKey('raw', new TextEncoder().encode(`kit-passkey-decoy:${config.PASSKEY_CHALLENGE_SECRET}`), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 
   const byIp = (c: Context<KitEnv>, route: string) => perClientIp(`passkey.${route}.ip`, c.env?.clientIp, config.PASSKEY_LIMIT_IP);
   const byUsername = (username: string) => perAccount('passkey.username', 'username', username, config.PASSKEY_LIMIT_USERNAME);
+  /** Sign-in attempts per credential; its refusal names the credential as the rejection lines do. */
+  const byCredential = async (credentialId: string): Promise<LimitCheck> => {
+    const credential = await credentialRef(credentialId);
+    return { scope: 'passkey.credential', subject: credential, rules: config.PASSKEY_LIMIT_CREDENTIAL, logFields: { credential } };
+  };
 
   /** The user a JWT belongs to, or `session_invalid`. */
-  async function signedInUser(jwt: string): Promise<string> {
-    const userId = await accounts(jwt);
-    if (userId === null) throw passkeyErrors.create('session_invalid');
-    return userId;
+  async function signedIn(jwt: string): Promise<SignedInAccount> {
+    const account = await accounts(jwt);
+    if (account === null) throw passkeyErrors.create('session_invalid');
+    return account;
   }
 
   /** Opens and burns the challenge a response signed. */
@@ -125,7 +131,7 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
     try {
       result = await verifyRegistrationResponse({ response, expectedChallenge: challenge, ...expected, supportedAlgorithmIDs: SUPPORTED_ALGORITHMS });
     } catch (error) {
-      return refuse('registration_not_verified', response.id, { detail: error instanceof Error ? error.message.slice(0, 200) : 'unknown' });
+      return refuse('registration_not_verified', response.id, { detail: detailOf(error) });
     }
     if (!result.verified) return refuse('registration_not_verified', response.id);
     const { credential, credentialDeviceType, credentialBackedUp } = result.registrationInfo;
@@ -167,12 +173,12 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
       supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
     });
 
-  /** Credential IDs for a username-first sign-in: the user's, or one decoy derived from the name, stable across requests. */
+  /** Credential IDs for a username-first sign-in: the user's, or one decoy derived from the name (32 bytes, like many real IDs), stable across requests. */
   async function allowedCredentialIds(username: string): Promise<string[]> {
     const owned = await passkeys.listByUser(await userIdForUsername(username));
     if (owned.length > 0) return owned.map((passkey) => passkey.credentialId);
     const decoy = new Uint8Array(await crypto.subtle.sign('HMAC', await decoyKey, new TextEncoder().encode(username)));
-    return [isoBase64URL.fromBuffer(decoy.slice(0, DECOY_ID_BYTES))];
+    return [isoBase64URL.fromBuffer(decoy)];
   }
 
   /** Proves a sign-in assertion: the stored passkey's user, its counter recorded. */
@@ -194,12 +200,13 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
         credential: { id: passkey.credentialId, publicKey: isoBase64URL.toBuffer(passkey.publicKey), counter: 0, transports: passkey.transports as AuthenticatorTransport[] },
       });
     } catch (error) {
-      return refuse('assertion_not_verified', response.id, { userId: passkey.userId, detail: error instanceof Error ? error.message.slice(0, 200) : 'unknown' });
+      return refuse('assertion_not_verified', response.id, { userId: passkey.userId, detail: detailOf(error) });
     }
     if (!result.verified) return refuse('assertion_not_verified', response.id, { userId: passkey.userId });
     const next = result.authenticationInfo.newCounter;
-    // WebAuthn §6.1.1: a counter that does not grow, where either side counts, hints at a cloned authenticator.
-    if ((next > 0 || passkey.counter > 0) && next <= passkey.counter) {
+    // WebAuthn §6.1.1: once the stored counter has counted, one that does not grow hints at a cloned
+    // authenticator. (Both at 0 is an authenticator that keeps no counter, as most synced passkeys.)
+    if (passkey.counter > 0 && next <= passkey.counter) {
       logger.error('passkey_counter_regression', { userId: passkey.userId, credential: await credentialRef(passkey.credentialId), stored: passkey.counter, received: next });
       throw passkeyErrors.create('passkey_invalid');
     }
@@ -238,17 +245,16 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
 
     addOptions: async (c, { body: { jwt } }) => {
       await guard.enforce([byIp(c, 'add')]);
-      const userId = await signedInUser(jwt);
+      const { userId, email, name } = await signedIn(jwt);
       const owned = await passkeys.listByUser(userId);
       if (owned.length >= config.PASSKEY_MAX_PER_USER) throw passkeyErrors.create('passkey_limit_reached');
-      const user = await users.get(userId);
       const challenge = await challenges.issue({ flow: 'add', userId });
-      return c.json(await creationOptions(userId, user?.email || user?.name || userId, challenge, owned), 200);
+      return c.json(await creationOptions(userId, email || name || userId, challenge, owned), 200);
     },
 
     addVerify: async (c, { body: { jwt, response } }) => {
       await guard.enforce([byIp(c, 'add')]);
-      const userId = await signedInUser(jwt);
+      const { userId } = await signedIn(jwt);
       const claims = await redeem(response, 'add');
       // A challenge issued to someone else's session cannot add a passkey to this one.
       if (claims.userId !== userId) throw passkeyErrors.create('challenge_invalid');
@@ -279,7 +285,7 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
     signInVerify: async (c, { body: { response } }) =>
       signIn(c, {
         // Before any signature work or lookup beyond the limits.
-        guards: [byIp(c, 'sign-in'), await perAccount('passkey.credential', 'user', `passkey:${response.id}`, config.PASSKEY_LIMIT_CREDENTIAL)],
+        guards: [byIp(c, 'sign-in'), await byCredential(response.id)],
         prove: () => verifyAssertion(response as AuthenticationResponseJSON),
         token,
         deliver: 'response',
@@ -287,13 +293,13 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
 
     list: async (c, { body: { jwt } }) => {
       await guard.enforce([byIp(c, 'manage')]);
-      const userId = await signedInUser(jwt);
+      const { userId } = await signedIn(jwt);
       return c.json({ passkeys: (await passkeys.listByUser(userId)).map(summary) }, 200);
     },
 
     remove: async (c, { body: { jwt, credentialId } }) => {
       await guard.enforce([byIp(c, 'manage')]);
-      const userId = await signedInUser(jwt);
+      const { userId } = await signedIn(jwt);
       const passkey = await passkeys.get(credentialId);
       // Someone else's passkey is as absent as one that never existed.
       if (!passkey || passkey.userId !== userId || !(await passkeys.delete(credentialId))) throw passkeyErrors.create('passkey_not_found');

@@ -13,7 +13,8 @@
  * - Flags: UP always, UV unless told otherwise, BE+BS (a synced passkey) unless told otherwise. The
  *   signature counter is 0 (as synced passkeys keep it) unless a test sets one.
  * - Every field can be overridden per call, to make the wrong origin, the wrong RP ID, a tampered
- *   signature or a counter that goes backwards.
+ *   signature, a counter that goes backwards, another user handle, a credential ID already taken, or a
+ *   `packed` self attestation (§8.2: signed with the new credential's own key) instead of `none`.
  *
  * @module
  */
@@ -44,8 +45,26 @@ export interface CeremonyOverrides {
   userVerified?: boolean;
   /** The signature counter to report; default the credential's own plus its step. */
   counter?: number;
-  /** Flips a bit of the signature. */
+  /** Flips a bit of the signature (of the assertion, or of a `packed` attestation). */
   tamperSignature?: boolean;
+}
+
+/** What a registration may change from the honest default. */
+export interface CreationOverrides extends CeremonyOverrides {
+  /** The new credential's ID; default 32 random bytes. */
+  credentialId?: Buffer;
+  /** `transports` of the response; `null` leaves the field out, as some browsers do. Default `['internal']`. */
+  transports?: string[] | null;
+  /** `packed` signs the attestation with the new credential's key (self attestation); default `none`. */
+  attestation?: 'none' | 'packed';
+}
+
+/** What an assertion may change from the honest default. */
+export interface AssertionOverrides extends CeremonyOverrides {
+  /** The credential to answer with; default the first the options allow. */
+  credential?: SoftCredential;
+  /** The user handle returned; `null` leaves it out (allowed for a credential the options named). Default the credential's own. */
+  userHandle?: Buffer | null;
 }
 
 const b64u = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
@@ -96,26 +115,34 @@ export function createSoftAuthenticator(defaults: { origin: string; backedUp?: b
     credentials,
 
     /** Answers creation options as `startRegistration` would. */
-    create(options: { challenge: string; rp: { id?: string }; user: { id: string } }, overrides: CeremonyOverrides = {}) {
+    create(options: { challenge: string; rp: { id?: string }; user: { id: string } }, overrides: CreationOverrides = {}) {
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const jwk = publicKey.export({ format: 'jwk' });
       const cosePublicKey = cbor(new Map<number, unknown>([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x!, 'base64url')], [-3, Buffer.from(jwk.y!, 'base64url')]]));
       const rpId = options.rp.id!;
-      const credential: SoftCredential = { id: randomBytes(32), privateKey, cosePublicKey, userHandle: Buffer.from(options.user.id, 'base64url'), rpId, counter: 0 };
+      const credential: SoftCredential = { id: overrides.credentialId ?? randomBytes(32), privateKey, cosePublicKey, userHandle: Buffer.from(options.user.id, 'base64url'), rpId, counter: 0 };
       credentials.push(credential);
       const idLength = Buffer.alloc(2);
       idLength.writeUInt16BE(credential.id.length);
       const attested = Buffer.concat([Buffer.alloc(16), idLength, credential.id, cosePublicKey]);
       const data = authData(overrides.rpId ?? rpId, { uv: overrides.userVerified ?? true, attested }, overrides.counter ?? 0);
-      const attestationObject = cbor({ fmt: 'none', attStmt: new Map(), authData: data });
+      const clientDataJSON = clientData(overrides.type ?? 'webauthn.create', overrides.challenge ?? options.challenge, overrides.origin ?? defaults.origin);
+      let attStmt = new Map<string, unknown>();
+      if (overrides.attestation === 'packed') {
+        const sig = sign('sha256', Buffer.concat([data, sha256(clientDataJSON)]), privateKey);
+        if (overrides.tamperSignature) sig[sig.length - 1]! ^= 0x01;
+        attStmt = new Map<string, unknown>([['alg', -7], ['sig', sig]]);
+      }
+      const attestationObject = cbor({ fmt: overrides.attestation ?? 'none', attStmt, authData: data });
+      const transports = overrides.transports === undefined ? ['internal'] : overrides.transports;
       return {
         id: b64u(credential.id),
         rawId: b64u(credential.id),
         type: 'public-key' as const,
         response: {
-          clientDataJSON: b64u(clientData(overrides.type ?? 'webauthn.create', overrides.challenge ?? options.challenge, overrides.origin ?? defaults.origin)),
+          clientDataJSON: b64u(clientDataJSON),
           attestationObject: b64u(attestationObject),
-          transports: ['internal'],
+          ...(transports === null ? {} : { transports }),
         },
         clientExtensionResults: {},
         authenticatorAttachment: 'platform' as const,
@@ -126,7 +153,7 @@ export function createSoftAuthenticator(defaults: { origin: string; backedUp?: b
      * Answers request options as `startAuthentication` would: with the first of its credentials the
      * options allow (any of its credentials for the RP when they list none), or the one given.
      */
-    get(options: { challenge: string; rpId?: string; allowCredentials?: { id: string }[] }, overrides: CeremonyOverrides & { credential?: SoftCredential } = {}) {
+    get(options: { challenge: string; rpId?: string; allowCredentials?: { id: string }[] }, overrides: AssertionOverrides = {}) {
       const allowed = options.allowCredentials?.map((entry) => entry.id);
       const credential =
         overrides.credential ?? credentials.find((candidate) => candidate.rpId === options.rpId && (!allowed || allowed.includes(b64u(candidate.id))));
@@ -140,7 +167,12 @@ export function createSoftAuthenticator(defaults: { origin: string; backedUp?: b
         id: b64u(credential.id),
         rawId: b64u(credential.id),
         type: 'public-key' as const,
-        response: { clientDataJSON: b64u(clientDataJSON), authenticatorData: b64u(data), signature: b64u(signature), userHandle: b64u(credential.userHandle) },
+        response: {
+          clientDataJSON: b64u(clientDataJSON),
+          authenticatorData: b64u(data),
+          signature: b64u(signature),
+          ...(overrides.userHandle === null ? {} : { userHandle: b64u(overrides.userHandle ?? credential.userHandle) }),
+        },
         clientExtensionResults: {},
         authenticatorAttachment: 'platform' as const,
       };

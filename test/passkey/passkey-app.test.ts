@@ -12,9 +12,12 @@ import { completeConfig, developmentRelyingParty, passkeyConfigSchema } from '..
 import { createMemoryPasskeyStore, type PasskeyStore } from '../../functions/passkey/store.js';
 import { userIdForUsername } from '../../functions/password/username.js';
 import { parseConfig } from '../../shared/config.js';
+import { KitError } from '../../shared/errors.js';
+import type { RequestFacts } from '../../shared/http.js';
 import { createLogger } from '../../shared/log.js';
 import { createMemoryOnceStore } from '../../shared/once/memory-store.js';
 import { createMemoryStore } from '../../shared/rate-limit/memory-store.js';
+import type { UsersDirectory } from '../../shared/users.js';
 import { PROJECT_ID, SERVER_KEY, startDevAppwrite, type RunningDevAppwrite } from '../dev-appwrite/harness.js';
 import { createTestPlatform } from '../helpers/platform.js';
 import { createSoftAuthenticator, type SoftAuthenticator } from './authenticator.js';
@@ -39,16 +42,17 @@ beforeAll(async () => {
 });
 afterAll(() => dev.close());
 
-function build(overrides: Record<string, string> = {}) {
+/** Builds the app over the embedded Appwrite; `faults` replaces methods of its users directory or passkey store (an outage at one step). */
+function build(overrides: Record<string, string> = {}, faults: { users?: Partial<UsersDirectory>; passkeys?: Partial<PasskeyStore> } = {}) {
   const connection = { APPWRITE_ENDPOINT: dev.endpoint, APPWRITE_PROJECT_ID: PROJECT_ID, APPWRITE_API_KEY: SERVER_KEY, APPWRITE_TIMEOUT_MS: 5000 };
   const logger = createLogger((line) => logLines.push(line));
   const platform = createTestPlatform({ connection, clock: dev.clock, logger });
   passkeys = createMemoryPasskeyStore();
   app = createPasskeyApp(completeConfig(parseConfig(passkeyConfigSchema, { ...env, ...overrides }), null), {
-    users: platform.users,
+    users: { ...platform.users, ...faults.users },
     rateLimitStore: createMemoryStore({ clock: dev.clock }),
     once: createMemoryOnceStore({ clock: dev.clock }),
-    passkeys,
+    passkeys: { ...passkeys, ...faults.passkeys },
     accounts: createJwtAccounts(connection, logger),
     logger,
     clock: dev.clock,
@@ -62,8 +66,9 @@ beforeEach(() => {
   build();
 });
 
-async function post(path: string, body: unknown) {
-  const response = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, { clientIp: '203.0.113.7' });
+/** POSTs JSON from a client at 203.0.113.7, or with the request facts given (`null`: none at all). */
+async function post(path: string, body: unknown, facts: RequestFacts | null = { clientIp: '203.0.113.7' }) {
+  const response = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, facts ?? undefined);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, each test checks the fields it reads
   return { status: response.status, body: (response.status === 204 ? null : await response.json()) as Record<string, any> };
 }
@@ -80,8 +85,20 @@ async function signUp(username: string) {
 async function signInOptions(username?: string) {
   const options = await post('/sign-in/options', username === undefined ? {} : { username });
   expect(options.status).toBe(200);
-  return options.body as { challenge: string; rpId: string; allowCredentials?: { id: string }[] };
+  return options.body as { challenge: string; rpId: string; userVerification?: string; allowCredentials?: { id: string }[] };
 }
+
+/** The log lines of one event, each as its fields (`key=value`, string values JSON-quoted). */
+function logged(event: string): Record<string, string>[] {
+  return logLines
+    .filter((line) => line === event || line.startsWith(`${event} `))
+    .map((line) =>
+      Object.fromEntries([...line.matchAll(/ (\w+)=("(?:[^"\\]|\\.)*"|\S+)/g)].map(([, key, value]) => [key!, value!.startsWith('"') ? (JSON.parse(value!) as string) : value!])),
+    );
+}
+
+/** The hashed reference logs and limits use for a credential ID. */
+const REFERENCE = /^acct:user:[0-9a-f]{32}$/;
 
 /** A JWT for a session of `userId`, made as a signed-in client makes one. */
 async function jwtFor(userId: string): Promise<string> {
@@ -205,6 +222,7 @@ describe('refusals, each with its type', () => {
       status: 401,
       body: { type: 'passkey_invalid' },
     });
+    expect(logged('passkey_rejected')).toEqual([{ reason: 'not_the_username_passkey', credential: expect.stringMatching(REFERENCE) }]);
   });
 
   it('refuses and logs a signature counter that goes backwards', async () => {
@@ -218,8 +236,16 @@ describe('refusals, each with its type', () => {
       status: 401,
       body: { type: 'passkey_invalid' },
     });
-    expect(logLines.filter((line) => line.startsWith('passkey_counter_regression'))).toHaveLength(2);
+    const { userId } = (await passkeys.listByUser(await userIdForUsername('alice')))[0]!;
+    const credential = expect.stringMatching(REFERENCE);
+    expect(logged('passkey_counter_regression')).toEqual([
+      { userId, credential, stored: '5', received: '5' },
+      { userId, credential, stored: '5', received: '3' },
+    ]);
     expect((await post('/sign-in/verify', { response: authenticator.get(await signInOptions(), { counter: 6 }) })).status).toBe(200);
+    // An authenticator that counted, then reports 0 (as a clone that keeps no counter would).
+    expect(await post('/sign-in/verify', { response: authenticator.get(await signInOptions(), { counter: 0 }) })).toMatchObject({ status: 401 });
+    expect(logged('passkey_counter_regression').at(-1)).toMatchObject({ stored: '6', received: '0' });
   });
 
   it('gives a blocked user no token', async () => {
@@ -235,6 +261,12 @@ describe('refusals, each with its type', () => {
       expect((await post('/sign-in/verify', { response: authenticator.get(await signInOptions(), { tamperSignature: true }) })).status).toBe(401);
     }
     expect(await post('/sign-in/verify', { response: authenticator.get(await signInOptions()) })).toMatchObject({ status: 429, body: { type: 'rate_limited' } });
+    // The refusal names the credential as its rejections did; another credential still signs in.
+    const [rejected] = logged('passkey_rejected');
+    expect(logged('rate_limited')).toEqual([expect.objectContaining({ scope: 'passkey.credential', credential: rejected!.credential })]);
+    const other = createSoftAuthenticator({ origin: ORIGIN });
+    expect((await post('/sign-up/verify', { response: other.create((await post('/sign-up/options', { username: 'bob' })).body as never) })).status).toBe(200);
+    expect((await post('/sign-in/verify', { response: other.get(await signInOptions('bob')) })).status).toBe(200);
   });
 });
 
@@ -275,6 +307,15 @@ describe('an existing Appwrite user with a JWT', () => {
     expect((await post('/passkeys/list', { jwt })).body.passkeys).toHaveLength(1);
   });
 
+  it('answers passkey_not_found for a passkey deleted meanwhile by another request', async () => {
+    build({}, { passkeys: { delete: async () => false } });
+    await dev.users().create({ userId: 'carol' });
+    const jwt = await jwtFor('carol');
+    const added = await post('/add/verify', { jwt, response: authenticator.create((await post('/add/options', { jwt })).body as never) });
+    expect(await post('/passkeys/delete', { jwt, credentialId: added.body.credentialId })).toMatchObject({ status: 404, body: { type: 'passkey_not_found' } });
+    expect(logged('passkey_deleted')).toEqual([]);
+  });
+
   it("refuses a challenge issued to another user's session", async () => {
     await dev.users().create({ userId: 'carol' });
     await dev.users().create({ userId: 'mallory' });
@@ -300,5 +341,280 @@ describe('config', () => {
     // A set RP ID is kept, and the development origins (on localhost) do not fit it.
     expect(() => completeConfig(parseConfig(passkeyConfigSchema, { PASSKEY_RP_ID: 'example.test' }), developmentRelyingParty())).toThrow(/PASSKEY_ORIGINS/);
     expect(parseConfig(passkeyConfigSchema, { ...env, PASSKEY_RP_ID: 'localhost', PASSKEY_ORIGINS: 'http://localhost:5173' }).PASSKEY_ORIGINS).toEqual(['http://localhost:5173']);
+  });
+});
+
+describe('client data and challenges the function cannot read', () => {
+  it('refuses client data that is not JSON, has no challenge string, or a challenge it cannot decode, as challenge_invalid', async () => {
+    await signUp('alice');
+    const options = await signInOptions();
+    const honest = authenticator.get(options);
+    const withClientData = (clientData: string) => ({ ...honest, response: { ...honest.response, clientDataJSON: Buffer.from(clientData).toString('base64url') } });
+    for (const response of [
+      withClientData('not json'),
+      withClientData(JSON.stringify({ type: 'webauthn.get', origin: ORIGIN })),
+      withClientData(JSON.stringify({ type: 'webauthn.get', challenge: 42, origin: ORIGIN })),
+      authenticator.get(options, { challenge: 'AAAAA' }),
+    ]) {
+      expect(await post('/sign-in/verify', { response })).toMatchObject({ status: 400, body: { type: 'challenge_invalid' } });
+    }
+    expect((await post('/sign-in/verify', { response: honest })).status).toBe(200);
+  });
+});
+
+describe('what the log says', () => {
+  it('logs each refused sign-in as passkey_rejected with its reason, naming the credential by a hashed reference, never its ID', async () => {
+    const { userId } = await signUp('alice');
+    const stranger = createSoftAuthenticator({ origin: ORIGIN });
+    stranger.create({ challenge: 'x', rp: { id: 'example.test' }, user: { id: 'eA' } });
+    await post('/sign-in/verify', { response: stranger.get(await signInOptions()) });
+    await post('/sign-in/verify', { response: authenticator.get(await signInOptions(), { tamperSignature: true }) });
+    const [unknown, tampered] = logged('passkey_rejected');
+    expect(unknown).toEqual({ reason: 'unknown_credential', credential: expect.stringMatching(REFERENCE) });
+    expect(tampered).toEqual({ reason: 'assertion_not_verified', credential: expect.stringMatching(REFERENCE), userId });
+    expect(tampered!.credential).not.toBe(unknown!.credential);
+    for (const id of [stranger.credentials[0]!.id, authenticator.credentials[0]!.id]) {
+      expect(logLines.join('\n')).not.toContain(id.toString('base64url'));
+    }
+  });
+
+  it("logs what the WebAuthn library refused, cut to 200 characters however long the client's claim", async () => {
+    const { userId } = await signUp('alice');
+    const longOrigin = `https://${'a'.repeat(300)}.evil.test`;
+    expect((await post('/sign-in/verify', { response: authenticator.get(await signInOptions(), { origin: longOrigin }) })).status).toBe(401);
+    expect((await post('/sign-in/verify', { response: authenticator.get(await signInOptions(), { userVerified: false }) })).status).toBe(401);
+    const options = (await post('/sign-up/options', { username: 'carol' })).body;
+    expect((await post('/sign-up/verify', { response: authenticator.create(options as never, { origin: longOrigin }) })).status).toBe(401);
+
+    const [origin, unverified, registration] = logged('passkey_rejected');
+    expect(origin).toMatchObject({ reason: 'assertion_not_verified', userId });
+    expect(origin!.detail).toBe(`Error: Unexpected authentication response origin "${longOrigin}"`.slice(0, 200));
+    expect(unverified).toMatchObject({ reason: 'assertion_not_verified', userId, detail: expect.stringContaining('User verification required') });
+    expect(registration).toMatchObject({ reason: 'registration_not_verified', credential: expect.stringMatching(REFERENCE) });
+    expect(registration!.detail).toBe(`Error: Unexpected registration response origin "${longOrigin}"`.slice(0, 200));
+    expect((await dev.users().list()).total).toBe(1);
+  });
+
+  it('refuses a registration whose attestation signature does not verify, and creates no user', async () => {
+    const options = (await post('/sign-up/options', { username: 'carol' })).body;
+    expect(await post('/sign-up/verify', { response: authenticator.create(options as never, { attestation: 'packed', tamperSignature: true }) })).toMatchObject({
+      status: 401,
+      body: { type: 'passkey_invalid' },
+    });
+    expect(logged('passkey_rejected')).toEqual([{ reason: 'registration_not_verified', credential: expect.stringMatching(REFERENCE) }]);
+    expect((await dev.users().list()).total).toBe(0);
+    // The same, signed honestly, is a passkey like any other.
+    const again = (await post('/sign-up/options', { username: 'carol' })).body;
+    expect((await post('/sign-up/verify', { response: authenticator.create(again as never, { attestation: 'packed' }) })).status).toBe(200);
+  });
+
+  it('logs user_registered, passkey_added and passkey_deleted with the user', async () => {
+    const { userId } = await signUp('alice');
+    expect(logged('user_registered')).toEqual([{ userId, method: 'passkey' }]);
+    const jwt = await jwtFor(userId);
+    const second = createSoftAuthenticator({ origin: ORIGIN });
+    const added = await post('/add/verify', { jwt, response: second.create((await post('/add/options', { jwt })).body as never) });
+    expect(logged('passkey_added')).toEqual([{ userId }]);
+    expect((await post('/passkeys/delete', { jwt, credentialId: added.body.credentialId })).status).toBe(204);
+    expect(logged('passkey_deleted')).toEqual([{ userId }]);
+  });
+});
+
+describe('who a sign-in is for', () => {
+  it('refuses an assertion whose user handle names another user, and accepts one without a user handle', async () => {
+    await signUp('alice');
+    expect(await post('/sign-in/verify', { response: authenticator.get(await signInOptions(), { userHandle: Buffer.from('pw-mallory') }) })).toMatchObject({
+      status: 401,
+      body: { type: 'passkey_invalid' },
+    });
+    expect(logged('passkey_rejected')).toEqual([{ reason: 'user_handle_mismatch', credential: expect.stringMatching(REFERENCE) }]);
+    expect((await post('/sign-in/verify', { response: authenticator.get(await signInOptions('alice'), { userHandle: null }) })).status).toBe(200);
+  });
+
+  it('refuses the passkey of a user deleted from Appwrite, logging user_deleted', async () => {
+    const { userId } = await signUp('alice');
+    await dev.users().delete({ userId });
+    expect(await post('/sign-in/verify', { response: authenticator.get(await signInOptions()) })).toMatchObject({ status: 401, body: { type: 'passkey_invalid' } });
+    expect(logged('passkey_rejected')).toEqual([{ reason: 'user_deleted', credential: expect.stringMatching(REFERENCE), userId }]);
+  });
+});
+
+describe('registrations that cannot be kept', () => {
+  it('stores a passkey whose response names no transports as having none', async () => {
+    const options = (await post('/sign-up/options', { username: 'alice' })).body;
+    const { userId } = (await post('/sign-up/verify', { response: authenticator.create(options as never, { transports: null }) })).body;
+    expect((await passkeys.listByUser(userId))[0]!.transports).toEqual([]);
+  });
+
+  it('refuses a credential ID registered before, to anyone, and creates no user for it', async () => {
+    const { userId } = await signUp('alice');
+    const taken = authenticator.credentials[0]!.id;
+    const options = (await post('/sign-up/options', { username: 'bob' })).body;
+    const response = createSoftAuthenticator({ origin: ORIGIN }).create(options as never, { credentialId: taken });
+    expect(await post('/sign-up/verify', { response })).toMatchObject({ status: 401, body: { type: 'passkey_invalid' } });
+    expect(logged('passkey_rejected')).toEqual([{ reason: 'credential_already_registered', credential: expect.stringMatching(REFERENCE) }]);
+    expect((await dev.users().list()).total).toBe(1);
+    expect((await passkeys.get(taken.toString('base64url')))?.userId).toBe(userId);
+  });
+
+  it('answers username_taken to the sign-up that lost the race for its name, and keeps only the winner\'s passkey', async () => {
+    const rival = createSoftAuthenticator({ origin: ORIGIN });
+    const mine = authenticator.create((await post('/sign-up/options', { username: 'dana' })).body as never);
+    const theirs = rival.create((await post('/sign-up/options', { username: 'dana' })).body as never);
+    expect((await post('/sign-up/verify', { response: mine })).status).toBe(200);
+    expect(await post('/sign-up/verify', { response: theirs })).toMatchObject({ status: 409, body: { type: 'username_taken' } });
+    expect((await passkeys.listByUser(await userIdForUsername('dana'))).map((passkey) => passkey.credentialId)).toEqual([mine.id]);
+  });
+
+  it('removes the passkey of a user Appwrite could not create, and logs passkey_orphaned when even that fails', async () => {
+    const down = () => Promise.reject(new KitError('appwrite_unavailable', 'Appwrite is unavailable.'));
+    build({}, { users: { create: down } });
+    const userId = await userIdForUsername('erin');
+    const options = (await post('/sign-up/options', { username: 'erin' })).body;
+    expect(await post('/sign-up/verify', { response: authenticator.create(options as never) })).toMatchObject({ status: 503, body: { type: 'appwrite_unavailable' } });
+    expect(await passkeys.listByUser(userId)).toEqual([]);
+    expect(logged('passkey_orphaned')).toEqual([]);
+
+    build({}, { users: { create: down }, passkeys: { delete: () => Promise.reject(new Error('store down')) } });
+    const again = (await post('/sign-up/options', { username: 'erin' })).body;
+    expect(await post('/sign-up/verify', { response: authenticator.create(again as never) })).toMatchObject({ status: 503, body: { type: 'appwrite_unavailable' } });
+    expect(logged('passkey_orphaned')).toEqual([{ userId }]);
+  });
+
+  it('answers a passkey store failure as a server error, not as a bad passkey, and creates no user', async () => {
+    build({}, { passkeys: { add: () => Promise.reject(new Error('store down')) } });
+    const options = (await post('/sign-up/options', { username: 'alice' })).body;
+    expect(await post('/sign-up/verify', { response: authenticator.create(options as never) })).toMatchObject({ status: 500, body: { type: 'internal_error' } });
+    expect(logged('passkey_rejected')).toEqual([]);
+    expect((await dev.users().list()).total).toBe(0);
+  });
+});
+
+describe('options', () => {
+  it('asks for a discoverable credential, verified, with no attestation, in one of EdDSA, ES256, RS256', async () => {
+    const options = await post('/sign-up/options', { username: 'alice' });
+    expect(options.body).toMatchObject({
+      authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
+      attestation: 'none',
+      timeout: 120_000,
+      rp: { id: 'example.test', name: 'Example' },
+      user: { name: 'alice', id: Buffer.from(await userIdForUsername('alice')).toString('base64url') },
+    });
+    expect(options.body.pubKeyCredParams.map((param: { alg: number }) => param.alg)).toEqual([-8, -7, -257]);
+    expect((await signInOptions()).userVerification).toBe('required');
+  });
+
+  it('with PASSKEY_USER_VERIFICATION=preferred, says so and accepts a passkey that only saw presence', async () => {
+    build({ PASSKEY_USER_VERIFICATION: 'preferred' });
+    const options = (await post('/sign-up/options', { username: 'alice' })).body;
+    expect(options.authenticatorSelection.userVerification).toBe('preferred');
+    expect((await post('/sign-up/verify', { response: authenticator.create(options as never, { userVerified: false }) })).status).toBe(200);
+    const request = await signInOptions();
+    expect(request.userVerification).toBe('preferred');
+    expect((await post('/sign-in/verify', { response: authenticator.get(request, { userVerified: false }) })).status).toBe(200);
+  });
+
+  it("names an added passkey after the user's email, else the name, else the user ID", async () => {
+    await dev.users().create({ userId: 'dave', name: 'Dave' });
+    await dev.users().create({ userId: 'erin' });
+    expect((await post('/add/options', { jwt: await jwtFor('dave') })).body.user.name).toBe('Dave');
+    expect((await post('/add/options', { jwt: await jwtFor('erin') })).body.user.name).toBe('erin');
+  });
+
+  it('refuses to add a passkey past PASSKEY_MAX_PER_USER, at options and at verify', async () => {
+    build({ PASSKEY_MAX_PER_USER: '2' });
+    const { userId } = await signUp('alice');
+    const jwt = await jwtFor(userId);
+    const first = await post('/add/options', { jwt });
+    const second = await post('/add/options', { jwt });
+    expect((await post('/add/verify', { jwt, response: createSoftAuthenticator({ origin: ORIGIN }).create(first.body as never) })).status).toBe(201);
+    expect(await post('/add/options', { jwt })).toMatchObject({ status: 409, body: { type: 'passkey_limit_reached' } });
+    const late = createSoftAuthenticator({ origin: ORIGIN }).create(second.body as never);
+    expect(await post('/add/verify', { jwt, response: late })).toMatchObject({ status: 409, body: { type: 'passkey_limit_reached' } });
+    expect(await passkeys.listByUser(userId)).toHaveLength(2);
+  });
+});
+
+describe('limits', () => {
+  it('counts requests per client IP per flow: options and verify share a budget; other flows and addresses have their own', async () => {
+    /** Each flow: its first two requests (options and verify, or list and delete), and the request a spent budget of 2 refuses. */
+    const flows: { scope: string; use: (jwt: string) => Promise<number[]>; again: (jwt: string, facts?: RequestFacts) => Promise<number> }[] = [
+      {
+        scope: 'passkey.sign-up.ip',
+        use: async () => {
+          const options = await post('/sign-up/options', { username: 'bob' });
+          return [options.status, (await post('/sign-up/verify', { response: createSoftAuthenticator({ origin: ORIGIN }).create(options.body as never) })).status];
+        },
+        again: async (_jwt, facts) => (await post('/sign-up/options', { username: 'zed' }, facts)).status,
+      },
+      {
+        scope: 'passkey.sign-in.ip',
+        use: async () => {
+          const options = await post('/sign-in/options', {});
+          return [options.status, (await post('/sign-in/verify', { response: authenticator.get(options.body as never) })).status];
+        },
+        again: async (_jwt, facts) => (await post('/sign-in/options', {}, facts)).status,
+      },
+      {
+        scope: 'passkey.add.ip',
+        use: async (jwt) => {
+          const options = await post('/add/options', { jwt });
+          return [options.status, (await post('/add/verify', { jwt, response: createSoftAuthenticator({ origin: ORIGIN }).create(options.body as never) })).status];
+        },
+        again: async (jwt, facts) => (await post('/add/options', { jwt }, facts)).status,
+      },
+      {
+        scope: 'passkey.manage.ip',
+        use: async (jwt) => {
+          const list = await post('/passkeys/list', { jwt });
+          return [list.status, (await post('/passkeys/delete', { jwt, credentialId: list.body.passkeys[0].credentialId })).status];
+        },
+        again: async (jwt, facts) => (await post('/passkeys/list', { jwt }, facts)).status,
+      },
+    ];
+    for (const [index, flow] of flows.entries()) {
+      build();
+      authenticator = createSoftAuthenticator({ origin: ORIGIN });
+      const { userId } = await signUp(`user${index}`);
+      const [stored] = await passkeys.listByUser(userId);
+      const jwt = await jwtFor(userId);
+      build({ PASSKEY_LIMIT_IP: '2/60' });
+      await passkeys.add(stored!);
+      logLines = [];
+      expect((await flow.use(jwt)).every((status) => status < 300), flow.scope).toBe(true);
+      expect(await flow.again(jwt), flow.scope).toBe(429);
+      expect(logged('rate_limited').map((line) => line.scope)).toEqual([flow.scope]);
+      expect(await flow.again(jwt, { clientIp: '198.51.100.9' }), `${flow.scope} from another address`).toBe(200);
+      for (const other of flows) if (other !== flow) expect(await other.again(jwt), `${other.scope} once ${flow.scope} is spent`).toBe(200);
+    }
+  });
+
+  it('counts a request whose client IP is unknown in one shared bucket', async () => {
+    build({ PASSKEY_LIMIT_IP: '2/60' });
+    expect((await post('/sign-in/options', {}, null)).status).toBe(200);
+    expect((await post('/sign-in/options', {}, { clientIp: null })).status).toBe(200);
+    expect(await post('/sign-in/options', {}, { clientIp: 'not an address' })).toMatchObject({ status: 429, body: { type: 'rate_limited' } });
+    expect((await post('/sign-in/options', {})).status).toBe(200);
+  });
+
+  it('counts options per typed username, across sign-up and sign-in and whatever its case; a sign-in without one is not counted', async () => {
+    build({ PASSKEY_LIMIT_USERNAME: '2/60' });
+    expect((await post('/sign-up/options', { username: 'alice' })).status).toBe(200);
+    expect((await post('/sign-in/options', { username: 'Alice' })).status).toBe(200);
+    expect(await post('/sign-in/options', { username: 'ALICE' })).toMatchObject({ status: 429, body: { type: 'rate_limited' } });
+    expect(await post('/sign-up/options', { username: 'alice' })).toMatchObject({ status: 429, body: { type: 'rate_limited' } });
+    expect(logged('rate_limited').map((line) => line.scope)).toEqual(['passkey.username', 'passkey.username']);
+    for (let request = 0; request < 3; request++) expect((await post('/sign-in/options', {})).status).toBe(200);
+    expect((await post('/sign-in/options', { username: 'bob' })).status).toBe(200);
+  });
+});
+
+describe('CORS', () => {
+  it('answers CORS for the configured origins only', async () => {
+    build({ CORS_ALLOWED_ORIGINS: ORIGIN });
+    const preflight = (origin: string) =>
+      app.request('/sign-in/options', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect((await preflight(ORIGIN)).headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect((await preflight('https://evil.test')).headers.get('access-control-allow-origin')).toBeNull();
   });
 });
