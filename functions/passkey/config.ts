@@ -12,6 +12,11 @@ import { tokenExpire, tokenLength } from '../../shared/sign-in/token.js';
 
 /** A registrable host name: lower-case labels of letters, digits and `-`, or `localhost`. */
 const hostName = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+/**
+ * A host whose last label is a number (digits, or `0x` and hex digits): the URL standard parses it
+ * as an IPv4 address, and browsers refuse IP addresses as RP IDs, so no passkey could ever be made.
+ */
+const endsInNumber = /(?:^|\.)(?:\d+|0x[0-9a-f]*)$/;
 
 /**
  * Problems with one `PASSKEY_ORIGINS` entry: it must be an origin exactly as browsers send it in
@@ -45,7 +50,13 @@ export const passkeyConfigSchema = z
      * bound to. Required, like the three below, except under `npm start`'s development mode, which
      * uses {@link developmentRelyingParty}.
      */
-    PASSKEY_RP_ID: z.string().trim().toLowerCase().regex(hostName, 'must be a host name such as example.com').optional(),
+    PASSKEY_RP_ID: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(hostName, 'must be a host name such as example.com')
+      .refine((id) => !endsInNumber.test(id), 'must be a domain name, not an IP address: browsers refuse IP addresses as RP IDs')
+      .optional(),
     /** The name authenticators show next to the passkey. */
     PASSKEY_RP_NAME: z.string().trim().min(1).max(64).optional(),
     /** Comma-separated origins of the pages that create and use passkeys (`https://app.example.com`). */

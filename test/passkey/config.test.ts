@@ -65,6 +65,29 @@ describe('passkeyConfigSchema', () => {
     ]);
   });
 
+  it('takes PASSKEY_RP_ID as a domain name, trimmed and lower-cased', () => {
+    expect(parseConfig(passkeyConfigSchema, { ...env, PASSKEY_RP_ID: ' Example.Test ' }).PASSKEY_RP_ID).toBe('example.test');
+    expect(parseConfig(passkeyConfigSchema, { ...env, PASSKEY_RP_ID: 'localhost', PASSKEY_ORIGINS: 'http://localhost:5173' }).PASSKEY_RP_ID).toBe('localhost');
+    expect(parseConfig(passkeyConfigSchema, { ...env, PASSKEY_RP_ID: '1password.example.test', PASSKEY_ORIGINS: 'https://1password.example.test' }).PASSKEY_RP_ID).toBe(
+      '1password.example.test',
+    );
+  });
+
+  it.each(['127.0.0.1', '10.0.0.2', '192.168.1.10', '0x7f.1', 'example.123'])(
+    'refuses PASSKEY_RP_ID=%s: browsers take a host ending in a number for an IP address, and refuse IP addresses as RP IDs',
+    (rpId) => {
+      expect(problemsOf(() => parseConfig(passkeyConfigSchema, { ...env, PASSKEY_RP_ID: rpId, PASSKEY_ORIGINS: `https://${rpId}` }))).toContain(
+        'PASSKEY_RP_ID: must be a domain name, not an IP address: browsers refuse IP addresses as RP IDs',
+      );
+    },
+  );
+
+  it('refuses a PASSKEY_RP_ID that is no host name', () => {
+    expect(problemsOf(() => parseConfig(passkeyConfigSchema, { ...env, PASSKEY_RP_ID: 'https://example.test' }))).toContain(
+      'PASSKEY_RP_ID: must be a host name such as example.com',
+    );
+  });
+
   it('leaves unset relying-party variables unset, with nothing invented to check', () => {
     const config = parseConfig(passkeyConfigSchema, { PASSKEY_RP_ID: 'example.test' });
     expect(config).toMatchObject({ PASSKEY_RP_ID: 'example.test', PASSKEY_USER_VERIFICATION: 'required' });
