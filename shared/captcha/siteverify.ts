@@ -82,7 +82,10 @@ export function createSiteverifyCaptcha(options: SiteverifyOptions): CaptchaVeri
           signal: deadline,
         });
       } catch (error) {
-        if (timedOut(error)) throw unavailable('timeout', { timeoutMs: config.CAPTCHA_TIMEOUT_MS });
+        if (timedOut(error)) {
+          // The fetch port's own deadline can end the call first: name the one that did.
+          throw unavailable('timeout', deadline.aborted ? { timeoutMs: config.CAPTCHA_TIMEOUT_MS } : { deadline: 'OUTBOUND_TIMEOUT_MS' });
+        }
         if (retry) continue;
         throw unavailable('unreachable', { error: error instanceof Error ? error.name : typeof error });
       }
