@@ -21,7 +21,7 @@ import type { Clock } from '../../shared/clock.js';
 import { createFunctionApp, type KitEnv } from '../../shared/http.js';
 import type { Logger } from '../../shared/log.js';
 import type { OnceStore } from '../../shared/once/store.js';
-import { perAccount, perClientIp } from '../../shared/rate-limit/checks.js';
+import { acrossEveryone, perAccount, perClientIp } from '../../shared/rate-limit/checks.js';
 import { createRateLimitGuard, type LimitCheck } from '../../shared/rate-limit/guard.js';
 import { accountKey } from '../../shared/rate-limit/keys.js';
 import type { RateLimitStore } from '../../shared/rate-limit/store.js';
@@ -230,6 +230,7 @@ export function createPasskeyApp(config: PasskeyConfig, ports: PasskeyPorts) {
       await guard.enforce([byIp(c, 'sign-up')]);
       const { userId, username, challenge } = await redeem(response, 'sign-up');
       const passkey = await verifiedRegistration(response as RegistrationResponseJSON, challenge, userId);
+      await guard.enforce([acrossEveryone('passkey.sign-up.all', config.PASSKEY_LIMIT_SIGN_UP_ALL)]);
       // The passkey first: its ID is unique, and a user with no passkey would hold the name for nothing.
       await store(passkey);
       try {

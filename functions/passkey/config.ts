@@ -84,6 +84,11 @@ export const passkeyConfigSchema = z
     PASSKEY_LIMIT_CREDENTIAL: envRateLimitRules('10/60,50/3600'),
     /** Options requested per typed username (sign-up and username-first sign-in). */
     PASSKEY_LIMIT_USERNAME: envRateLimitRules('10/60,50/3600'),
+    /**
+     * Sign-ups across everyone, spent by a registration that verified: a script makes key pairs as
+     * fast as it likes, so this bounds how many users a burst from many addresses creates.
+     */
+    PASSKEY_LIMIT_SIGN_UP_ALL: envRateLimitRules('60/60,1000/3600'),
     /** Most passkeys one user may hold. */
     PASSKEY_MAX_PER_USER: envInt({ min: 1, max: 100, default: 10 }),
     /** Comma-separated origins allowed by CORS, or `*`. */

@@ -268,6 +268,24 @@ describe('refusals, each with its type', () => {
     expect((await post('/sign-up/verify', { response: other.create((await post('/sign-up/options', { username: 'bob' })).body as never) })).status).toBe(200);
     expect((await post('/sign-in/verify', { response: other.get(await signInOptions('bob')) })).status).toBe(200);
   });
+
+  it('bounds sign-ups across everyone (PASSKEY_LIMIT_SIGN_UP_ALL): past it, 429 with no user and no passkey; a registration that fails to verify spends nothing', async () => {
+    build({ PASSKEY_LIMIT_SIGN_UP_ALL: '2/3600' });
+    // From as many addresses as the sender likes: the per-IP limit does not bound a distributed burst.
+    const from = (n: number) => ({ clientIp: `198.51.100.${n}` });
+    const options = async (username: string, n: number) => (await post('/sign-up/options', { username }, from(n))).body as never;
+    const wrongOrigin = createSoftAuthenticator({ origin: 'https://evil.test' });
+    expect((await post('/sign-up/verify', { response: wrongOrigin.create(await options('mallory', 1)) }, from(1))).status).toBe(401);
+    expect((await post('/sign-up/verify', { response: authenticator.create(await options('alice', 2)) }, from(2))).status).toBe(200);
+    expect((await post('/sign-up/verify', { response: authenticator.create(await options('bob', 3)) }, from(3))).status).toBe(200);
+
+    const refused = await post('/sign-up/verify', { response: authenticator.create(await options('carol', 4)) }, from(4));
+    expect(refused).toMatchObject({ status: 429, body: { type: 'rate_limited' } });
+    const carol = await userIdForUsername('carol');
+    await expect(dev.users().get({ userId: carol })).rejects.toMatchObject({ code: 404 });
+    expect(await passkeys.listByUser(carol)).toEqual([]);
+    expect(logged('rate_limited')).toEqual([expect.objectContaining({ scope: 'passkey.sign-up.all', rule: '2/3600' })]);
+  });
 });
 
 describe('an existing Appwrite user with a JWT', () => {
