@@ -53,6 +53,7 @@ describe('clientIpKey', () => {
     expect(clientIpKey('0:0:0:1:0:ffff:cb00:7107')).toBe('ip:v6:0:0:0:1::/64');
     expect(clientIpKey('0:0:1:0:0:ffff:cb00:7107')).toBe('ip:v6:0:0:1:0::/64');
     expect(clientIpKey('0:1:0:0:0:ffff:cb00:7107')).toBe('ip:v6:0:1:0:0::/64');
+    expect(clientIpKey('1::ffff:cb00:7107')).toBe('ip:v6:1:0:0:0::/64');
     expect(clientIpKey('::fffe:cb00:7107')).toBe('ip:v6:0:0:0:0::/64');
   });
 
@@ -102,6 +103,9 @@ describe('clientIpKey', () => {
     expect(clientIpKey('[2001:db8::1]:443')).toBe('ip:v6:2001:db8:0:0::/64');
     expect(clientIpKey('[2001:db8::1]')).toBe('ip:v6:2001:db8:0:0::/64');
     expect(clientIpKey('[::ffff:203.0.113.7]:8080')).toBe('ip:v4:203.0.113.7');
+    // 65535, the highest port there is, is still a port.
+    expect(clientIpKey('198.51.100.3:65535')).toBe('ip:v4:198.51.100.3');
+    expect(clientIpKey('[2001:db8::1]:65535')).toBe('ip:v6:2001:db8:0:0::/64');
     // A bare IPv6 address has colons but no port: its last group is part of the address.
     expect(clientIpKey('2001:db8::1:443')).toBe('ip:v6:2001:db8:0:0::/64');
   });
