@@ -132,7 +132,8 @@ export function jwksKeys(options: JwksOptions | (() => Promise<JwksOptions>)): K
     refuseUntrustedHeader(header);
     const resolved = typeof options === 'function' ? await options() : options;
     const entry = remoteKeysFor(resolved);
-    if (entry.failedAt !== undefined && Date.now() - entry.failedAt < resolved.cooldownMs) return cachedKey(entry, header, token);
+    // Never failed reads as failed long ago: one comparison, so a retry happens exactly when the cooldown ends.
+    if (Date.now() - (entry.failedAt ?? -Infinity) < resolved.cooldownMs) return cachedKey(entry, header, token);
     try {
       return await entry.remote(header, token);
     } catch (error) {

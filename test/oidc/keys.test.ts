@@ -153,6 +153,22 @@ describe('an unreachable JWKS', () => {
     expect(issuer.jwksFetches).toBe(2);
   });
 
+  it('logs why the JWKS was unreachable, and asks again exactly when the cooldown ends', async () => {
+    const verifier = verifierFor(issuer.env({ AUTH0_JWKS_COOLDOWN_SECONDS: '10' }));
+    issuer.failJwks({ status: 503 });
+    const token = await issuer.sign(issuer.accessClaims());
+    expect(await outcome(verifier.verify(token, 'access'))).toBe('issuer_unavailable');
+    expect(logLines.filter((line) => line.startsWith('oidc_jwks_unreachable'))).toEqual(['oidc_jwks_unreachable reason="status 503"']);
+
+    issuer.failJwks(null);
+    advanceDate(10_000 - 1);
+    expect(await outcome(verifier.verify(token, 'access'))).toBe('issuer_unavailable');
+    expect(issuer.jwksFetches).toBe(1);
+    advanceDate(1);
+    await expect(verifier.verify(token, 'access')).resolves.toMatchObject({ sub: 'auth0|alice' });
+    expect(issuer.jwksFetches).toBe(2);
+  });
+
   it('is issuer_unavailable when nothing listens, or the JWKS does not answer within OUTBOUND_TIMEOUT_MS', async () => {
     const closed = verifierFor(issuer.env({ AUTH0_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }));
     await expect(closed.verify(await issuer.sign(issuer.accessClaims()), 'access')).rejects.toMatchObject({ type: 'issuer_unavailable' });
