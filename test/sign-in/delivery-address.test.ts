@@ -27,10 +27,13 @@ describe('delivery to an account without an address', () => {
     const token = { userId: 'alice', secret: 'x'.repeat(64), expire: new Date(dev.clock.now() + 600_000).toISOString() };
     const refusal = { type: 'delivery_unavailable', status: 503, message: `This account has no ${missing} to send a code to.` };
 
+    const logged = `delivery_failed channel="${channel}" userId="alice" reason="no_address"`;
+
     expect(() => delivery[channel]!.assertReachable(record)).toThrow(expect.objectContaining(refusal));
+    expect(lines).toEqual([logged]);
     await expect(delivery[channel]!.send(record, token)).rejects.toMatchObject(refusal);
     expect(dev.store.outbox.list()).toEqual([]);
-    expect(lines).toContain(`delivery_failed channel="${channel}" userId="alice" reason="no_address"`);
+    expect(lines).toEqual([logged, logged]);
   });
 });
 

@@ -386,7 +386,9 @@ describe('out-of-band delivery fails closed with 503 delivery_unavailable', () =
   it('for a Messaging key without messages.write', async () => {
     const { call } = signInApp({ deliver: 'email', delivery: messagingDelivery(connectionTo(dev, READ_ONLY_KEY)) });
 
-    await expectUnavailable(await call({ email: 'alice@example.com' }));
+    const refusal = await expectUnavailable(await call({ email: 'alice@example.com' }));
+    // The client learns only that sending failed and that a retry may help, not why.
+    expect(refusal.message).toBe('The code could not be sent. Try again later.');
     expect(dev.store.messages.size).toBe(0);
     const userId = await deriveUserId('t', 'test-email', 'alice@example.com');
     expect(capture.lines).toContain(`delivery_failed channel="email" userId="${userId}" reason="appwrite_rejected"`);
@@ -395,7 +397,8 @@ describe('out-of-band delivery fails closed with 503 delivery_unavailable', () =
   it('when Messaging cannot be reached', async () => {
     const { call } = signInApp({ deliver: 'sms', delivery: messagingDelivery(unreachableConnection) });
 
-    await expectUnavailable(await call({ phone: '+14155550123' }));
+    const refusal = await expectUnavailable(await call({ phone: '+14155550123' }));
+    expect(refusal.message).toBe('The code could not be sent. Try again later.');
     expect(capture.lines.some((line) => line.startsWith('appwrite_call_failed operation="messaging.createSMS" reason="unreachable"'))).toBe(true);
   });
 });
