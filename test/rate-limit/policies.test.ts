@@ -63,5 +63,18 @@ describe('rate-limit policies', () => {
 
   it('refuses a broken default at definition time', () => {
     expect(() => envRateLimitRules('nope')).toThrow(TypeError);
+    // Every problem, so the author fixes the default in one go.
+    expect(() => envRateLimitRules('0/60,5/0')).toThrow(
+      new TypeError('Invalid default rate-limit rules: rule 1: limit must be between 1 and 1000000; rule 2: window must be between 1 and 31622400 seconds'),
+    );
+  });
+
+  it('reports each problem of a variable as its own custom zod issue, for callers that parse the schema themselves', () => {
+    const result = z.object({ LOGIN_RATE_LIMIT_IP: envRateLimitRules('5/60') }).safeParse({ LOGIN_RATE_LIMIT_IP: '0/60,5/0' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({ code: 'custom', path: ['LOGIN_RATE_LIMIT_IP'], message: 'rule 1: limit must be between 1 and 1000000' }),
+      expect.objectContaining({ code: 'custom', path: ['LOGIN_RATE_LIMIT_IP'], message: 'rule 2: window must be between 1 and 31622400 seconds' }),
+    ]);
   });
 });
