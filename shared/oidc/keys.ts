@@ -106,7 +106,8 @@ function remoteKeysFor(options: JwksOptions): RemoteKeys {
       // Every failure becomes IssuerUnreachable here, so it is never mistaken for the token's fault.
       [customFetch]: async (url, init) => {
         const text = await fetchIssuerText(created.fetch, url, { headers: init.headers, signal: init.signal });
-        return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+        // jose reads only the status (200 by default) and the JSON body.
+        return new Response(text);
       },
     }),
   };

@@ -65,6 +65,8 @@ export interface OidcIssuer extends Omit<DevelopmentIssuer, 'fetch'> {
   readonly jwksUrl: string;
   /** How many times the JWKS was fetched (both paths). */
   readonly jwksFetches: number;
+  /** The `accept` header of the last JWKS request. */
+  readonly jwksAccept: string | undefined;
   /** How many times the discovery document was fetched. */
   readonly discoveryFetches: number;
   /** Variables for the auth0 preset pointed at this issuer; `overrides` win (`undefined` removes one). */
@@ -114,6 +116,7 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
  */
 export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<OidcIssuer> {
   let jwksFetches = 0;
+  let jwksAccept: string | undefined;
   let discoveryFetches = 0;
   let jwksFailure: EndpointFailure | null = null;
   let discoveryFailure: EndpointFailure | null = null;
@@ -136,6 +139,7 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
     const path = new URL(request.url ?? '/', 'http://issuer').pathname;
     if (request.method === 'GET' && (path === '/.well-known/jwks.json' || path === '/jwks.json')) {
       jwksFetches++;
+      jwksAccept = request.headers.accept;
       if (failed(request, response, jwksFailure)) return;
     }
     if (request.method === 'GET' && path === '/.well-known/openid-configuration') {
@@ -177,6 +181,9 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
     },
     get jwksFetches() {
       return jwksFetches;
+    },
+    get jwksAccept() {
+      return jwksAccept;
     },
     get discoveryFetches() {
       return discoveryFetches;

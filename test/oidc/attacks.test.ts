@@ -167,6 +167,11 @@ describe('key attacks', () => {
     await expectRefused(hmac, 'access', /algorithm is not accepted/);
   });
 
+  it('looks a kid of up to 256 characters up in the JWKS, and refuses one of 257 as malformed', async () => {
+    await expectRefused(await attackerIssuer.sign(issuer.accessClaims(), { header: { kid: 'k'.repeat(256) } }), 'access', /signing key is not one of the issuer's/);
+    await expectRefused(await attackerIssuer.sign(issuer.accessClaims(), { header: { kid: 'k'.repeat(257) } }), 'access', /key ID is malformed/);
+  });
+
   it('refuses a very long, an empty or a non-string kid without fetching', async () => {
     await withoutFetches(async () => {
       for (const kid of ['k'.repeat(10_000), '', 42, ['a']]) {

@@ -59,6 +59,11 @@ describe('the JWKS cache', () => {
     expect(issuer.jwksFetches).toBe(2);
   });
 
+  it('asks for the JWKS as a JWK set or JSON', async () => {
+    await verifierFor(issuer.env()).verify(await issuer.sign(issuer.accessClaims()), 'access');
+    expect(issuer.jwksAccept).toBe('application/json, application/jwk-set+json');
+  });
+
   it('requests arriving together on a cold process share one fetch', async () => {
     const verifier = verifierFor(issuer.env());
     const tokens = await Promise.all(Array.from({ length: 20 }, () => issuer.sign(issuer.accessClaims())));
@@ -205,6 +210,18 @@ describe('an unreachable JWKS', () => {
     advanceDate(31_000);
     await expect(verifier.verify(await issuer.sign(issuer.accessClaims()), 'access')).resolves.toBeTruthy();
     expect(issuer.jwksFetches).toBe(3);
+  });
+
+  it('refuses from the cache, as invalid_token, a token without a kid that several cached keys fit', async () => {
+    await issuer.addKey('RS256');
+    const verifier = verifierFor(issuer.env());
+    await verifier.verify(await issuer.sign(issuer.accessClaims()), 'access');
+    issuer.failJwks({ status: 500 });
+    advanceDate(10 * 60_000 + 1_000);
+    // The issuer being down changes nothing: the token is at fault, and the cache can tell.
+    const noKid = await issuer.sign(issuer.accessClaims(), { header: { kid: undefined } });
+    await expect(verifier.verify(noKid, 'access')).rejects.toMatchObject({ type: 'invalid_token', status: 401, message: "The token's signing key is ambiguous." });
+    expect(issuer.jwksFetches).toBe(2);
   });
 
   it('is issuer_unavailable for an unknown kid when the refetch it causes fails', async () => {
