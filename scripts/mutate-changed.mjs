@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import config from '../stryker.config.mjs';
+import { layOver } from './mutation-record.mjs';
 
 const git = (...args) => {
   const result = spawnSync('git', args, { encoding: 'utf8' });
@@ -67,12 +68,11 @@ if (existsSync(config.incrementalFile)) {
 }
 const stryker = spawnSync('npx', ['stryker', 'run', '--mutate', changed.join(','), '--incrementalFile', scratch], { stdio: 'inherit' });
 if (process.argv.includes('--record') && stryker.status === 0) {
-  // The run's report holds only the modules it mutated: lay them over the record's others.
+  // The run's report holds only the modules it mutated: lay them over the record's others, its test
+  // ids translated (see mutation-record.mjs).
   const read = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { files: {}, testFiles: {} });
-  const record = read(config.incrementalFile);
   const run = read(scratch);
-  const merged = { ...run, files: { ...record.files, ...run.files }, testFiles: { ...record.testFiles, ...run.testFiles } };
-  writeFileSync(config.incrementalFile, JSON.stringify(merged));
+  writeFileSync(config.incrementalFile, JSON.stringify(layOver(read(config.incrementalFile), run)));
   console.log(`mutation: recorded ${Object.keys(run.files).length} modules in ${config.incrementalFile}`);
 }
 process.exit(stryker.status ?? 1);
