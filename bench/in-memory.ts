@@ -44,6 +44,7 @@ export function createMemoryUsers(): UsersDirectory {
         hashAlgorithm: null,
         email: user.email ?? '',
         phone: user.phone ?? '',
+        phoneVerified: false,
         labels: [],
         prefs: {},
       };
@@ -53,6 +54,7 @@ export function createMemoryUsers(): UsersDirectory {
     updatePassword: async () => {
       throw new Error('not used by the benchmark');
     },
+    markPhoneVerified: async (userId) => void (existing(userId).phoneVerified = true),
     updateLabels: async (userId, labels) => void (existing(userId).labels = [...labels]),
     updatePrefs: async (userId, prefs) => void (existing(userId).prefs = prefs),
     deleteSessions: async () => {},

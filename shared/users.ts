@@ -17,6 +17,8 @@ export interface UserRecord {
   hashAlgorithm: string | null;
   email: string;
   phone: string;
+  /** Whether Appwrite holds the phone number as verified (`phoneVerification`). */
+  phoneVerified: boolean;
   labels: string[];
   /**
    * The user's preferences. The user can change them too (`account.updatePrefs`), so they are
@@ -70,6 +72,11 @@ export interface UsersDirectory {
   create(user: NewUser): Promise<UserRecord>;
   /** Replaces the password; Appwrite hashes it. */
   updatePassword(userId: string, password: string): Promise<void>;
+  /**
+   * Marks the user's phone number verified (`phoneVerification`), for a function that has itself
+   * seen the number proven: never on the word of a session, which proves nothing about the phone.
+   */
+  markPhoneVerified(userId: string): Promise<void>;
   /**
    * Replaces the user's labels (Appwrite keeps them as a set: at most 1000, each 1-36 characters of
    * `[0-9A-Za-z]`). Only servers can write labels, so permissions may rely on them.

@@ -154,6 +154,11 @@ export function createPhoneCallApp(config: PhoneCallConfig, ports: PhoneCallPort
           logger.warn('address_mismatch', { channel: 'voice', userId: user.id });
           throw new KitError('account_conflict', 'This number cannot be used to sign in here.');
         }
+        // Twilio heard the code its call read out: this function has seen the number proven.
+        if (!user.phoneVerified) {
+          await users.markPhoneVerified(user.id);
+          logger.info('phone_verified', { userId: user.id });
+        }
         return { user };
       },
       // Handed straight to the client, which exchanges it at once.

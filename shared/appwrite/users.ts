@@ -37,6 +37,7 @@ function toUserRecord(user: Models.User<Models.Preferences>): UserRecord {
     hashAlgorithm: typeof user.hash === 'string' && user.hash !== '' ? user.hash : null,
     email: user.email,
     phone: user.phone,
+    phoneVerified: user.phoneVerification === true,
     labels: user.labels ?? [],
     prefs: { ...user.prefs },
   };
@@ -101,6 +102,15 @@ export function createAppwriteUsers(connection: AppwriteConnection, logger: Logg
         if (!(error instanceof AppwriteException)) throw error;
         if (isPasswordRejection(error)) throw new PasswordPolicyError(error.message);
         throw misconfigured(error, logger, 'users.updatePassword');
+      }
+    },
+
+    async markPhoneVerified(userId) {
+      try {
+        await run('users.updatePhoneVerification', () => users.updatePhoneVerification({ userId, phoneVerification: true }));
+      } catch (error) {
+        if (error instanceof AppwriteException) throw misconfigured(error, logger, 'users.updatePhoneVerification');
+        throw error;
       }
     },
 

@@ -67,10 +67,11 @@ async function post(target: RunningNodeServer, path: '/start' | '/verify', body:
 }
 
 const startCall = (phone: string) => post(server, '/start', { phone, captchaToken: DEVELOPMENT_CAPTCHA_TOKEN, locale: 'de-CH' });
-const usersWith = async (phone: string) => {
+const adminUsers = () => {
   const { endpoint, projectId, apiKey } = server.appwrite;
-  return (await new Users(new ServerClient().setEndpoint(endpoint).setProject(projectId).setKey(apiKey!)).list({ queries: [Query.equal('phone', [phone])] })).total;
+  return new Users(new ServerClient().setEndpoint(endpoint).setProject(projectId).setKey(apiKey!));
 };
+const usersWith = async (phone: string) => (await adminUsers().list({ queries: [Query.equal('phone', [phone])] })).total;
 
 describe('PHONE_CALL_MODE=verify', () => {
   it('start asks Verify to call (no user yet); the right code creates the user and answers a token the web SDK opens a session with', async () => {
@@ -108,7 +109,9 @@ describe('PHONE_CALL_MODE=verify', () => {
     freshBrowser();
     const account = new Account(new Client().setEndpoint(server.appwrite.endpoint).setProject(server.appwrite.projectId));
     await account.createSession({ userId, secret });
-    expect(await account.get()).toMatchObject({ $id: userId, phone });
+    // Twilio heard the code the call read out: the number is proven, and the user's phone verified.
+    expect(await account.get()).toMatchObject({ $id: userId, phone, phoneVerification: true });
+    expect(lines).toContain(`phone_verified userId="${userId}"`);
     expect(lines.filter((line) => line.includes(code) || line.includes(secret))).toEqual([]);
 
     // Approved once: the verification is gone, as Twilio answers 404.
@@ -123,6 +126,20 @@ describe('PHONE_CALL_MODE=verify', () => {
     expect(await post(server, '/verify', { phone, code: wrong })).toMatchObject({ status: 401, json: { type: 'code_invalid' } });
     expect(await usersWith(phone)).toBe(0);
     expect((await post(server, '/verify', { phone, code })).status).toBe(200);
+  });
+
+  it('marks the phone of an existing user verified once: a later sign-in finds it verified and leaves it', async () => {
+    const phone = freshPhone();
+    const userId = await userIdForPhone(phone);
+    await adminUsers().create({ userId, phone });
+    expect((await adminUsers().get({ userId })).phoneVerification).toBe(false);
+    await startCall(phone);
+    expect((await post(server, '/verify', { phone, code: twilio.verifyCode(phone)! })).status).toBe(200);
+    expect((await adminUsers().get({ userId })).phoneVerification).toBe(true);
+
+    await startCall(phone);
+    expect((await post(server, '/verify', { phone, code: twilio.verifyCode(phone)! })).status).toBe(200);
+    expect(lines.filter((line) => line === `phone_verified userId="${userId}"`)).toHaveLength(1);
   });
 
   it("after Twilio's 5 checks the 6th is code_expired (60202), even with the right code", async () => {

@@ -176,7 +176,7 @@ describe("the Appwrite ports, given the runtime's request signal", () => {
     await expect(users.create({ userId: 'someone', email: EMAIL })).rejects.toMatchObject(abandoned);
     const alice = await dev.users().create({ userId: 'alice', email: EMAIL });
     await expect(users.createToken(alice.$id, { length: 64, expire: 600 })).rejects.toMatchObject(abandoned);
-    const record = { id: alice.$id, name: '', enabled: true, passwordHash: null, hashAlgorithm: null, email: EMAIL, phone: '', labels: [], prefs: {} };
+    const record = { id: alice.$id, name: '', enabled: true, passwordHash: null, hashAlgorithm: null, email: EMAIL, phone: '', phoneVerified: false, labels: [], prefs: {} };
     const token = { userId: alice.$id, secret: 'x'.repeat(64), expire: new Date(dev.clock.now() + 600_000).toISOString() };
     await expect(delivery.email!.send(record, token)).rejects.toMatchObject({ type: 'delivery_unavailable' });
 

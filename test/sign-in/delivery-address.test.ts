@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => dev.close());
 beforeEach(() => dev.reset());
 
-const record = { id: 'alice', name: '', enabled: true, passwordHash: null, hashAlgorithm: null, email: '', phone: '', labels: [], prefs: {} };
+const record = { id: 'alice', name: '', enabled: true, passwordHash: null, hashAlgorithm: null, email: '', phone: '', phoneVerified: false, labels: [], prefs: {} };
 
 describe('delivery to an account without an address', () => {
   it.each([

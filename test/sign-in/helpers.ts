@@ -71,6 +71,7 @@ export function recordingSecrets(users: UsersDirectory, secrets: string[]): User
     findByPhone: (phone) => users.findByPhone(phone),
     create: (user) => users.create(user),
     updatePassword: (userId, password) => users.updatePassword(userId, password),
+    markPhoneVerified: (userId) => users.markPhoneVerified(userId),
     updateLabels: (userId, labels) => users.updateLabels(userId, labels),
     updatePrefs: (userId, prefs) => users.updatePrefs(userId, prefs),
     deleteSessions: (userId) => users.deleteSessions(userId),

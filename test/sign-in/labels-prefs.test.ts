@@ -1,6 +1,7 @@
 /**
- * `updateLabels`, `updatePrefs`, `prefs` on the record, and `deleteSessions` for a user that does
- * not exist, in the Appwrite users directory against the embedded Appwrite over loopback.
+ * `updateLabels`, `updatePrefs`, `prefs` on the record, `markPhoneVerified`, and `deleteSessions`
+ * for a user that does not exist, in the Appwrite users directory against the embedded Appwrite
+ * over loopback.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAppwriteUsers } from '../../shared/appwrite/users.js';
@@ -47,6 +48,24 @@ describe('updatePrefs and the record’s prefs', () => {
   it('fails closed when Appwrite is unreachable', async () => {
     const users = createAppwriteUsers(unreachableConnection, captureLogs().logger);
     await expect(users.updatePrefs('alice', {})).rejects.toMatchObject({ type: 'appwrite_unavailable', status: 503 });
+  });
+});
+
+describe('markPhoneVerified and the record’s phoneVerified', () => {
+  it('sets phoneVerification, as the record then shows it', async () => {
+    await dev.users().create({ userId: 'bob', phone: '+14155550100' });
+    const users = createAppwriteUsers(connectionTo(dev), captureLogs().logger);
+    expect((await users.get('bob'))!.phoneVerified).toBe(false);
+    await users.markPhoneVerified('bob');
+    expect((await users.get('bob'))!.phoneVerified).toBe(true);
+    expect((await dev.users().get({ userId: 'bob' })).phoneVerification).toBe(true);
+  });
+
+  it('502 appwrite_error for a refused key, logged with the operation', async () => {
+    const { logger, lines } = captureLogs();
+    const users = createAppwriteUsers(connectionTo(dev, 'not-a-key'), logger);
+    await expect(users.markPhoneVerified('alice')).rejects.toMatchObject({ type: 'appwrite_error', status: 502 });
+    expect(lines.join('\n')).toContain('operation="users.updatePhoneVerification"');
   });
 });
 
